@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: MIT
+#ifndef WECHAT_SERVER_H_
+#define WECHAT_SERVER_H_
+
+/// @file
+/// The server half of libwechat: accounts, friends and the delivery contract over one embedded
+/// SQLite database. `wechat-server` is a thin command line over this class.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "wechat/clock.h"
+#include "wechat/log.h"
+#include "wechat/status.h"
+
+namespace wechat {
+
+/// How durable a message is when its sender gets the ack.
+enum class Durability {
+  kWritten,  ///< D1: in the SQLite WAL before the ack (synchronous=NORMAL). Survives a process
+             ///< crash; an OS crash or power loss may lose the last moments.
+  kSynced,   ///< D2: fsynced before the ack (synchronous=FULL, group-committed).
+};
+
+/// Outgoing mail: a development folder, or SMTP.
+struct MailOptions {
+  /// Development mailer: each mail is written as a file here. Used when smtp_url is empty.
+  /// Default: "<data_dir>/mail".
+  std::string mail_dir;
+  /// "smtp://host:587" (STARTTLS required) or "smtps://host:465". Default: empty (use mail_dir).
+  std::string smtp_url;
+  std::string smtp_username;
+  std::string smtp_password;
+  std::string smtp_from = "libwechat <no-reply@localhost>";
+  std::string smtp_ca_file;  ///< Default: the system's trust store.
+};
+
+/// Abuse limits. Each answers with kRateLimited and how long to wait.
+struct RateLimits {
+  unsigned codes_per_email_per_hour = 5;
+  std::chrono::milliseconds min_code_interval{30000};  ///< Per email. Default: 30 s.
+  unsigned codes_per_address_per_hour = 20;             ///< Per client IP address.
+  unsigned login_failures_per_account = 10;             ///< Per 15 minutes.
+  unsigned login_failures_per_address = 50;             ///< Per 15 minutes, per client IP.
+};
+
+struct ServerOptions {
+  std::string listen_host = "127.0.0.1";  ///< Default: loopback only.
+  std::uint16_t listen_port = 7600;       ///< 0 picks a free port (see Server::port()).
+  std::string data_dir;                   ///< REQUIRED: holds server.db (and a generated cert).
+
+  /// TLS is on unless `plaintext`. With no cert/key given, a self-signed certificate is
+  /// generated in data_dir on first start and reused afterwards.
+  bool plaintext = false;
+  std::string tls_cert_file;
+  std::string tls_key_file;
+
+  MailOptions mail;
+  LogOptions log;
+  Durability durability = Durability::kWritten;
+
+  unsigned io_threads = 1;      ///< Threads running network I/O. Default: 1.
+  unsigned worker_threads = 2;  ///< Threads for password hashing and mail. Default: 2.
+
+  /// scrypt cost for new password hashes (log2 of N). Default: 15 (N = 32768, 32 MiB).
+  /// Existing hashes keep the cost they were made with.
+  unsigned scrypt_log2_n = 15;
+  std::size_t min_password_length = 8;
+  std::size_t max_text_bytes = 16 * 1024;   ///< Longest message text. Default: 16 KiB.
+  std::size_t max_frame_bytes = 1u << 20;   ///< Default: 1 MiB.
+  std::size_t max_connections = 10000;
+  bool allow_strangers = false;  ///< Allow messages between users who are not friends.
+  RateLimits rate_limits;
+
+  std::chrono::milliseconds code_ttl{10 * 60 * 1000};             ///< Default: 10 minutes.
+  unsigned code_max_attempts = 5;
+  std::chrono::milliseconds session_ttl{30LL * 24 * 3600 * 1000};  ///< Default: 30 days.
+  std::chrono::milliseconds unauthenticated_timeout{10000};  ///< Idle before login. Default: 10 s.
+  std::chrono::milliseconds heartbeat_interval{20000};  ///< Told to clients in HelloOk.
+  /// Idle timeout of an authenticated connection: several missed heartbeats. Default: 60 s.
+  std::chrono::milliseconds authenticated_timeout{60000};
+
+  /// The wall clock (expiry of codes and tokens, rate limits). Default: the system clock.
+  std::shared_ptr<const Clock> clock;
+};
+
+/// A running server. Create with `Server::start`; destroying it stops it.
+///
+/// @par Thread Safety
+/// All methods may be called from any thread. The server runs on threads of its own.
+///
+/// @code
+///   wechat::ServerOptions options;
+///   options.data_dir = "/var/lib/wechat";
+///   auto server = wechat::Server::start(options);
+///   if (!server.ok()) { /* server.status().to_string() says why */ }
+///   std::printf("listening on %u\n", (*server)->port());
+/// @endcode
+class Server {
+ public:
+  /// Opens (or creates) the database, binds the listener and starts serving.
+  /// Errors: kInvalidArgument for bad options, kStorage if the database cannot be opened or
+  /// migrated, kIo if the address cannot be bound, kTls for unusable certificates.
+  static Result<std::unique_ptr<Server>> start(ServerOptions options);
+
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  /// The port actually bound.
+  std::uint16_t port() const;
+  /// SHA-256 fingerprint (hex) of the TLS certificate; empty in plaintext mode.
+  std::string tls_fingerprint() const;
+  /// Path of the certificate in use (for clients that trust it as a CA); empty in plaintext.
+  std::string tls_cert_file() const;
+
+  /// Stops accepting, answers or cancels in-flight requests, commits everything acknowledged,
+  /// and closes every connection. Idempotent; blocks until done.
+  void stop();
+
+  class Impl;
+
+ private:
+  explicit Server(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace wechat
+
+#endif  // WECHAT_SERVER_H_
