@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: MIT
+// SqliteServerStore: conversations, messages, the per-user log, read markers.
+#include <limits>
+
+#include "server/store/sqlite_server_store.h"
+
+namespace wechat::server {
+
+namespace {
+
+std::int64_t i64(std::uint64_t v) { return static_cast<std::int64_t>(v); }
+std::uint64_t u64(std::int64_t v) { return static_cast<std::uint64_t>(v); }
+
+// Columns of a message row as read by read_message(), starting at `first`.
+constexpr const char* kMessageColumns =
+    "m.id, m.conversation_id, m.seq, m.sender_id, m.recipient_id, m.client_msg_id, "
+    "m.server_time, m.text, c.kind, u.username";
+constexpr const char* kMessageJoins =
+    " JOIN conversations c ON c.id = m.conversation_id JOIN users u ON u.id = m.sender_id ";
+
+void read_message(const store::Statement& st, int first, v1::Message& m) {
+  m.set_message_id(u64(st.int64(first)));
+  m.set_conversation_id(u64(st.int64(first + 1)));
+  m.set_seq(u64(st.int64(first + 2)));
+  m.set_sender_id(u64(st.int64(first + 3)));
+  m.set_recipient_id(u64(st.int64(first + 4)));
+  m.set_client_msg_id(std::string(st.blob(first + 5)));
+  m.set_server_time_ms(st.int64(first + 6));
+  m.set_text(std::string(st.text(first + 7)));
+  m.set_kind(static_cast<v1::ConversationKind>(st.int64(first + 8)));
+  m.set_sender_username(std::string(st.text(first + 9)));
+}
+
+}  // namespace
+
+Result<std::optional<std::uint64_t>> SqliteServerStore::direct_conversation(std::uint64_t a,
+                                                                            std::uint64_t b,
+                                                                            bool create,
+                                                                            UnixMillis now) {
+  const auto lo = i64(std::min(a, b));
+  const auto hi = i64(std::max(a, b));
+  {
+    WECHAT_ASSIGN_OR_RETURN(auto st, db_.prepare_cached(
+                                         "SELECT conversation_id FROM direct_conversations "
+                                         "WHERE user_lo = ? AND user_hi = ?"));
+    WECHAT_ASSIGN_OR_RETURN(auto found, st->query_int64(lo, hi));
+    if (found) return std::optional<std::uint64_t>(u64(*found));
+  }
+  if (!create) return std::optional<std::uint64_t>();
+  {
+    WECHAT_ASSIGN_OR_RETURN(
+        auto st, db_.prepare_cached("INSERT INTO conversations (kind, created_at) VALUES (?, ?)"));
+    WECHAT_TRY(st->run(static_cast<int>(v1::CONVERSATION_KIND_DIRECT), now));
+  }
+  const auto id = db_.last_insert_rowid();
+  {
+    WECHAT_ASSIGN_OR_RETURN(
+        auto st, db_.prepare_cached("INSERT INTO direct_conversations (user_lo, user_hi, "
+                                    "conversation_id) VALUES (?, ?, ?)"));
+    WECHAT_TRY(st->run(lo, hi, id));
+  }
+  WECHAT_ASSIGN_OR_RETURN(
+      auto st, db_.prepare_cached(
+                   "INSERT INTO conversation_members (conversation_id, user_id) VALUES (?, ?)"));
+  WECHAT_TRY(st->run(id, lo));
+  WECHAT_TRY(st->run(id, hi));
+  return std::optional<std::uint64_t>(u64(id));
+}
+
+Result<std::optional<Membership>> SqliteServerStore::membership(std::uint64_t conversation_id,
+                                                                std::uint64_t user_id) {
+  Membership m;
+  m.conversation_id = conversation_id;
+  {
+    WECHAT_ASSIGN_OR_RETURN(
+        auto st, db_.prepare_cached("SELECT c.kind, m.read_seq FROM conversation_members m "
+                                    "JOIN conversations c ON c.id = m.conversation_id "
+                                    "WHERE m.conversation_id = ? AND m.user_id = ?"));
+    WECHAT_TRY(st->bind_all(i64(conversation_id), i64(user_id)));
+    WECHAT_ASSIGN_OR_RETURN(bool row, st->step());
+    if (!row) return std::optional<Membership>();
+    m.kind = static_cast<v1::ConversationKind>(st->int64(0));
+    m.read_seq = u64(st->int64(1));
+  }
+  WECHAT_ASSIGN_OR_RETURN(
+      auto st, db_.prepare_cached("SELECT user_id FROM conversation_members "
+                                  "WHERE conversation_id = ? AND user_id != ?"));
+  WECHAT_TRY(st->bind_all(i64(conversation_id), i64(user_id)));
+  for (;;) {
+    WECHAT_ASSIGN_OR_RETURN(bool row, st->step());
+    if (!row) break;
+    m.other_members.push_back(u64(st->int64(0)));
+  }
+  return std::optional<Membership>(std::move(m));
+}
+
+Result<std::optional<v1::Message>> SqliteServerStore::message_by_client_id(
+    std::uint64_t sender, const std::string& client_msg_id) {
+  WECHAT_ASSIGN_OR_RETURN(
+      auto st, db_.prepare_cached(std::string("SELECT ") + kMessageColumns + " FROM messages m" +
+                                  kMessageJoins + "WHERE m.sender_id = ? AND m.client_msg_id = ?"));
+  WECHAT_TRY(st->bind_all(i64(sender), store::Blob{client_msg_id}));
+  WECHAT_ASSIGN_OR_RETURN(bool row, st->step());
+  if (!row) return std::optional<v1::Message>();
+  v1::Message m;
+  read_message(*st, 0, m);
+  return std::optional<v1::Message>(std::move(m));
+}
+
+Result<v1::Message> SqliteServerStore::append_message(v1::Message message) {
+  const auto conversation = i64(message.conversation_id());
+  {
+    WECHAT_ASSIGN_OR_RETURN(
+        auto st, db_.prepare_cached("UPDATE conversations SET last_seq = last_seq + 1 "
+                                    "WHERE id = ? RETURNING last_seq"));
+    WECHAT_ASSIGN_OR_RETURN(auto seq, st->query_int64(conversation));
+    if (!seq) return Status(Error::kNotFound, "no such conversation");
+    message.set_seq(u64(*seq));
+  }
+  {
+    WECHAT_ASSIGN_OR_RETURN(
+        auto st, db_.prepare_cached("INSERT INTO messages (conversation_id, seq, sender_id, "
+                                    "recipient_id, client_msg_id, server_time, text) "
+                                    "VALUES (?, ?, ?, ?, ?, ?, ?)"));
+    WECHAT_TRY(st->run(conversation, i64(message.seq()), i64(message.sender_id()),
+                       i64(message.recipient_id()), store::Blob{message.client_msg_id()},
+                       message.server_time_ms(), message.text()));
+    message.set_message_id(u64(db_.last_insert_rowid()));
+  }
+  // Sending implies having read everything up to one's own message.
+  WECHAT_ASSIGN_OR_RETURN(
+      auto st, db_.prepare_cached("UPDATE conversation_members SET read_seq = ? "
+                                  "WHERE conversation_id = ? AND user_id = ? AND read_seq < ?"));
+  WECHAT_TRY(st->run(i64(message.seq()), conversation, i64(message.sender_id()),
+                     i64(message.seq())));
+  return message;
+}
+
+Result<v1::LogEntry> SqliteServerStore::append_log(std::uint64_t user_id, v1::LogEntry entry) {
+  {
+    WECHAT_ASSIGN_OR_RETURN(
+        auto st, db_.prepare_cached(
+                     "UPDATE users SET log_head = log_head + 1 WHERE id = ? RETURNING log_head"));
+    WECHAT_ASSIGN_OR_RETURN(auto seq, st->query_int64(i64(user_id)));
+    if (!seq) return Status(Error::kNotFound, "no such user");
+    entry.set_user_seq(u64(*seq));
+  }
+  WECHAT_ASSIGN_OR_RETURN(
+      auto st, db_.prepare_cached("INSERT INTO user_log (user_id, user_seq, created_at, kind, "
+                                  "message_id, payload) VALUES (?, ?, ?, ?, ?, ?)"));
+  const int kind = static_cast<int>(entry.kind_case());
+  if (entry.has_message()) {
+    // Messages are stored once; the log refers to them.
+    WECHAT_TRY(st->run(i64(user_id), i64(entry.user_seq()), entry.created_at_ms(), kind,
+                       i64(entry.message().message_id()), nullptr));
+  } else {
+    v1::LogEntry payload = entry;
+    payload.clear_user_seq();
+    payload.clear_created_at_ms();
+    WECHAT_TRY(st->run(i64(user_id), i64(entry.user_seq()), entry.created_at_ms(), kind, nullptr,
+                       store::Blob{payload.SerializeAsString()}));
+  }
+  return entry;
+}
+
+Result<SyncPage> SqliteServerStore::sync(std::uint64_t user_id, std::uint64_t after_user_seq,
+                                         std::uint32_t limit) {
+  SyncPage page;
+  WECHAT_ASSIGN_OR_RETURN(page.head_user_seq, log_head(user_id));
+  WECHAT_ASSIGN_OR_RETURN(
+      auto st, db_.prepare_cached(std::string("SELECT l.user_seq, l.created_at, l.payload, "
+                                              "l.message_id IS NOT NULL, ") +
+                                  kMessageColumns +
+                                  " FROM user_log l LEFT JOIN messages m ON m.id = l.message_id"
+                                  " LEFT JOIN conversations c ON c.id = m.conversation_id"
+                                  " LEFT JOIN users u ON u.id = m.sender_id"
+                                  " WHERE l.user_id = ? AND l.user_seq > ?"
+                                  " ORDER BY l.user_seq LIMIT ?"));
+  WECHAT_TRY(st->bind_all(i64(user_id), i64(after_user_seq), static_cast<std::int64_t>(limit) + 1));
+  for (;;) {
+    WECHAT_ASSIGN_OR_RETURN(bool row, st->step());
+    if (!row) break;
+    if (page.entries.size() == limit) {
+      page.has_more = true;
+      break;
+    }
+    v1::LogEntry entry;
+    if (st->int64(3) != 0) {
+      read_message(*st, 4, *entry.mutable_message());
+    } else if (!entry.ParseFromString(std::string(st->blob(2)))) {
+      return Status(Error::kStorage, "a log entry in the database does not parse");
+    }
+    entry.set_user_seq(u64(st->int64(0)));
+    entry.set_created_at_ms(st->int64(1));
+    page.entries.push_back(std::move(entry));
+  }
+  return page;
+}
+
+Result<std::vector<v1::Message>> SqliteServerStore::history(std::uint64_t conversation_id,
+                                                            std::uint64_t before_seq,
+                                                            std::uint32_t limit) {
+  WECHAT_ASSIGN_OR_RETURN(
+      auto st, db_.prepare_cached(std::string("SELECT ") + kMessageColumns + " FROM messages m" +
+                                  kMessageJoins +
+                                  "WHERE m.conversation_id = ? AND m.seq < ? "
+                                  "ORDER BY m.seq DESC LIMIT ?"));
+  const std::int64_t before =
+      before_seq == 0 ? std::numeric_limits<std::int64_t>::max() : i64(before_seq);
+  WECHAT_TRY(st->bind_all(i64(conversation_id), before, static_cast<std::int64_t>(limit)));
+  std::vector<v1::Message> out;
+  for (;;) {
+    WECHAT_ASSIGN_OR_RETURN(bool row, st->step());
+    if (!row) break;
+    read_message(*st, 0, out.emplace_back());
+  }
+  return out;
+}
+
+Result<std::optional<std::uint64_t>> SqliteServerStore::advance_marker(
+    std::string_view sql, std::uint64_t conversation_id, std::uint64_t user_id,
+    std::uint64_t seq) {
+  WECHAT_ASSIGN_OR_RETURN(auto st, db_.prepare_cached(sql));
+  const std::int64_t target =
+      seq > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())
+          ? std::numeric_limits<std::int64_t>::max()
+          : i64(seq);
+  WECHAT_ASSIGN_OR_RETURN(auto moved, st->query_int64(target, i64(conversation_id), i64(user_id)));
+  if (!moved) return std::optional<std::uint64_t>();
+  return std::optional<std::uint64_t>(u64(*moved));
+}
+
+// Both markers move forward only, and never past the conversation's last message.
+Result<std::optional<std::uint64_t>> SqliteServerStore::advance_read_marker(
+    std::uint64_t conversation_id, std::uint64_t user_id, std::uint64_t seq) {
+  return advance_marker(
+      "UPDATE conversation_members SET read_seq = min(?1, (SELECT last_seq FROM "
+      "conversations WHERE id = ?2)) WHERE conversation_id = ?2 AND user_id = ?3 "
+      "AND read_seq < min(?1, (SELECT last_seq FROM conversations WHERE id = ?2)) "
+      "RETURNING read_seq",
+      conversation_id, user_id, seq);
+}
+
+Result<std::optional<std::uint64_t>> SqliteServerStore::advance_delivered_marker(
+    std::uint64_t conversation_id, std::uint64_t user_id, std::uint64_t seq) {
+  return advance_marker(
+      "UPDATE conversation_members SET delivered_seq = min(?1, (SELECT last_seq FROM "
+      "conversations WHERE id = ?2)) WHERE conversation_id = ?2 AND user_id = ?3 "
+      "AND delivered_seq < min(?1, (SELECT last_seq FROM conversations WHERE id = ?2)) "
+      "RETURNING delivered_seq",
+      conversation_id, user_id, seq);
+}
+
+Result<std::vector<v1::ConversationSummary>> SqliteServerStore::conversations(
+    std::uint64_t user_id) {
+  WECHAT_ASSIGN_OR_RETURN(
+      auto st,
+      db_.prepare_cached(
+          std::string("SELECT me.conversation_id, c.kind, c.last_seq, me.read_seq, "
+                      "peer.user_id, pu.username, peer.read_seq, peer.delivered_seq, "
+                      "m.id IS NOT NULL, ") +
+          kMessageColumns +
+          " FROM conversation_members me JOIN conversations c ON c.id = me.conversation_id"
+          " LEFT JOIN conversation_members peer ON peer.conversation_id = me.conversation_id"
+          "   AND peer.user_id != me.user_id"
+          " LEFT JOIN users pu ON pu.id = peer.user_id"
+          " LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq"
+          " LEFT JOIN users u ON u.id = m.sender_id"
+          " WHERE me.user_id = ? ORDER BY c.id"));
+  WECHAT_TRY(st->bind(1, i64(user_id)));
+  std::vector<v1::ConversationSummary> out;
+  for (;;) {
+    WECHAT_ASSIGN_OR_RETURN(bool row, st->step());
+    if (!row) break;
+    auto& s = out.emplace_back();
+    s.set_conversation_id(u64(st->int64(0)));
+    s.set_kind(static_cast<v1::ConversationKind>(st->int64(1)));
+    s.set_last_seq(u64(st->int64(2)));
+    s.set_read_seq(u64(st->int64(3)));
+    if (!st->is_null(4)) {
+      s.mutable_peer()->set_user_id(u64(st->int64(4)));
+      s.mutable_peer()->set_username(std::string(st->text(5)));
+      s.set_peer_read_seq(u64(st->int64(6)));
+      s.set_peer_delivered_seq(u64(st->int64(7)));
+    }
+    if (st->int64(8) != 0) read_message(*st, 9, *s.mutable_last_message());
+  }
+  return out;
+}
+
+}  // namespace wechat::server

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: MIT
+// The server schema, by version. docs/store-schema.md explains every table; change both
+// together, and never edit a released migration: add a new one.
+#include <array>
+
+#include "server/store/sqlite_server_store.h"
+#include "store/migrations.h"
+
+namespace wechat::server {
+
+namespace {
+
+constexpr std::string_view kVersion1 = R"sql(
+CREATE TABLE users (
+  id            INTEGER PRIMARY KEY,
+  username      TEXT    NOT NULL UNIQUE,
+  email         TEXT    NOT NULL UNIQUE,
+  password_hash TEXT    NOT NULL,
+  created_at    INTEGER NOT NULL,
+  last_seen     INTEGER NOT NULL DEFAULT 0,
+  log_head      INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE verification_codes (
+  email      TEXT    NOT NULL,
+  purpose    INTEGER NOT NULL,
+  code_hash  BLOB    NOT NULL,
+  expires_at INTEGER NOT NULL,
+  attempts   INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (email, purpose)
+) WITHOUT ROWID;
+
+CREATE TABLE sessions (
+  device_id   INTEGER PRIMARY KEY,
+  user_id     INTEGER NOT NULL REFERENCES users(id),
+  token_hash  BLOB    NOT NULL UNIQUE,
+  device_name TEXT    NOT NULL,
+  created_at  INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL
+);
+CREATE INDEX sessions_by_user ON sessions(user_id, device_name);
+
+CREATE TABLE friend_requests (
+  id          INTEGER PRIMARY KEY,
+  from_id     INTEGER NOT NULL REFERENCES users(id),
+  to_id       INTEGER NOT NULL REFERENCES users(id),
+  note        TEXT    NOT NULL,
+  state       INTEGER NOT NULL,
+  created_at  INTEGER NOT NULL,
+  answered_at INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX friend_requests_to ON friend_requests(to_id, state);
+CREATE INDEX friend_requests_from ON friend_requests(from_id, state, to_id);
+
+CREATE TABLE friendships (
+  user_id   INTEGER NOT NULL REFERENCES users(id),
+  friend_id INTEGER NOT NULL REFERENCES users(id),
+  since     INTEGER NOT NULL,
+  PRIMARY KEY (user_id, friend_id)
+) WITHOUT ROWID;
+
+CREATE TABLE conversations (
+  id         INTEGER PRIMARY KEY,
+  kind       INTEGER NOT NULL,
+  last_seq   INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL
+);
+
+CREATE TABLE direct_conversations (
+  user_lo         INTEGER NOT NULL,
+  user_hi         INTEGER NOT NULL,
+  conversation_id INTEGER NOT NULL UNIQUE REFERENCES conversations(id),
+  PRIMARY KEY (user_lo, user_hi)
+) WITHOUT ROWID;
+
+CREATE TABLE conversation_members (
+  conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+  user_id         INTEGER NOT NULL REFERENCES users(id),
+  read_seq        INTEGER NOT NULL DEFAULT 0,
+  delivered_seq   INTEGER NOT NULL DEFAULT 0,
+  joined_seq      INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (conversation_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX members_by_user ON conversation_members(user_id);
+
+CREATE TABLE messages (
+  id              INTEGER PRIMARY KEY,
+  conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+  seq             INTEGER NOT NULL,
+  sender_id       INTEGER NOT NULL REFERENCES users(id),
+  recipient_id    INTEGER NOT NULL DEFAULT 0,
+  client_msg_id   BLOB    NOT NULL,
+  server_time     INTEGER NOT NULL,
+  text            TEXT    NOT NULL,
+  UNIQUE (conversation_id, seq),
+  UNIQUE (sender_id, client_msg_id)
+);
+
+CREATE TABLE user_log (
+  user_id    INTEGER NOT NULL,
+  user_seq   INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  kind       INTEGER NOT NULL,
+  message_id INTEGER REFERENCES messages(id),
+  payload    BLOB,
+  PRIMARY KEY (user_id, user_seq)
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array kMigrations = {
+    store::Migration{1, kVersion1},
+};
+
+}  // namespace
+
+Status migrate_server_schema(store::Database& db) { return store::migrate(db, kMigrations); }
+
+}  // namespace wechat::server
