@@ -77,10 +77,13 @@ struct ServerOptions {
   std::chrono::milliseconds code_ttl{10 * 60 * 1000};             ///< Default: 10 minutes.
   unsigned code_max_attempts = 5;
   std::chrono::milliseconds session_ttl{30LL * 24 * 3600 * 1000};  ///< Default: 30 days.
-  std::chrono::milliseconds unauthenticated_timeout{10000};  ///< Idle before login. Default: 10 s.
-  std::chrono::milliseconds heartbeat_interval{20000};  ///< Told to clients in HelloOk.
-  /// Idle timeout of an authenticated connection: several missed heartbeats. Default: 60 s.
-  std::chrono::milliseconds authenticated_timeout{60000};
+  /// Told to clients in HelloOk: they ping at least this often. Default: 10 s.
+  std::chrono::milliseconds heartbeat_interval{10000};
+  /// Idle before login (several heartbeats, so a person typing a code is not cut off).
+  /// Default: 30 s.
+  std::chrono::milliseconds unauthenticated_timeout{30000};
+  /// Idle timeout of an authenticated connection: several missed heartbeats. Default: 45 s.
+  std::chrono::milliseconds authenticated_timeout{45000};
 
   /// The wall clock (expiry of codes and tokens, rate limits). Default: the system clock.
   std::shared_ptr<const Clock> clock;

@@ -2,6 +2,8 @@
 // Verification codes, registration, login, resume, logout, password reset.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "common/crypto.h"
 #include "common/random.h"
 #include "server/async_util.h"
@@ -199,7 +201,10 @@ asio::awaitable<Reply> handle_login(ServerContext& c, Session& s, const v1::Logi
   if (req.login().empty() || req.login().size() > 254 || req.password().size() > 1024) {
     co_return Status(Error::kWrongCredentials, "wrong username, email or password");
   }
-  const std::string device_name = req.device_name().empty() ? "unnamed device" : req.device_name();
+  // Without a name, every login is its own device (they must not replace each other).
+  const std::string device_name = req.device_name().empty()
+                                      ? "device-" + detail::Id128::random().to_hex().substr(0, 8)
+                                      : req.device_name();
   if (device_name.size() > 64 || !is_valid_utf8(device_name)) {
     co_return Status(Error::kInvalidArgument, "a device name is at most 64 bytes of UTF-8");
   }
@@ -209,11 +214,14 @@ asio::awaitable<Reply> handle_login(ServerContext& c, Session& s, const v1::Logi
     auto normalized = normalize_email(login);
     if (!normalized.ok()) co_return Status(Error::kWrongCredentials, "wrong username, email or password");
     login = *normalized;
+  } else {
+    // Usernames are lowercase; "Alice" logs in as "alice", as search finds her.
+    std::transform(login.begin(), login.end(), login.begin(), [](char ch) {
+      return ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch - 'A' + 'a') : ch;
+    });
   }
   const std::string address = host_of(s.address());
-  std::int64_t wait = 0;
-  if ((wait = c.login_failures_per_address.retry_after(address)) > 0 ||
-      (wait = c.login_failures_per_account.retry_after(login)) > 0) {
+  if (const auto wait = c.login_failures_per_address.retry_after(address); wait > 0) {
     co_return rate_limited(wait, "too many failed logins");
   }
 
@@ -222,6 +230,11 @@ asio::awaitable<Reply> handle_login(ServerContext& c, Session& s, const v1::Logi
         return by_email ? store.user_by_email(login) : store.user_by_username(login);
       });
   if (!user.ok()) co_return user.status();
+  // One failure budget per account, whether it is named by username or by email.
+  const std::string account_key = *user ? "user:" + std::to_string((*user)->id) : "login:" + login;
+  if (const auto wait = c.login_failures_per_account.retry_after(account_key); wait > 0) {
+    co_return rate_limited(wait, "too many failed logins");
+  }
 
   const std::string stored_hash = *user ? (*user)->password_hash : dummy_hash(c.options.scrypt_log2_n);
   auto verified = co_await offload(c.workers, [password = req.password(), stored_hash] {
@@ -230,10 +243,10 @@ asio::awaitable<Reply> handle_login(ServerContext& c, Session& s, const v1::Logi
   if (!verified.ok()) co_return verified.status();
   if (!*user || !*verified) {
     c.login_failures_per_address.record(address);
-    c.login_failures_per_account.record(login);
+    c.login_failures_per_account.record(account_key);
     co_return Status(Error::kWrongCredentials, "wrong username, email or password");
   }
-  c.login_failures_per_account.reset(login);
+  c.login_failures_per_account.reset(account_key);
 
   std::string token(kTokenBytes, '\0');
   detail::random_bytes({reinterpret_cast<std::uint8_t*>(token.data()), token.size()});
@@ -247,8 +260,16 @@ asio::awaitable<Reply> handle_login(ServerContext& c, Session& s, const v1::Logi
   fresh.session.created_at = now;
   fresh.session.expires_at = now + c.options.session_ttl.count();
   auto created = co_await c.store.run<NewSession>(
-      [fresh](ServerStore& store, Effects&) mutable -> Result<NewSession> {
-        WECHAT_ASSIGN_OR_RETURN(fresh.session.device_id, store.create_session(fresh.session));
+      [fresh](ServerStore& store, Effects& effects) mutable -> Result<NewSession> {
+        std::vector<std::uint64_t> replaced;
+        WECHAT_ASSIGN_OR_RETURN(fresh.session.device_id,
+                                store.create_session(fresh.session, replaced));
+        for (auto device : replaced) {
+          effects.end_sessions(fresh.user.id,
+                               Status(Error::kSessionExpired,
+                                      "logged in again on this device elsewhere"),
+                               device);
+        }
         WECHAT_ASSIGN_OR_RETURN(fresh.head, store.log_head(fresh.user.id));
         return fresh;
       });

@@ -11,6 +11,16 @@ namespace {
 
 constexpr std::size_t kClientMsgIdBytes = 16;
 
+/// Room for the rest of a response frame around its repeated entries.
+constexpr std::size_t kFrameOverhead = 4096;
+
+/// Bytes a page may use: pages are cut short (has_more) rather than exceed the frame limit the
+/// server advertises, whatever the texts' sizes.
+std::size_t page_budget(const ServerContext& c) {
+  return c.options.max_frame_bytes > 2 * kFrameOverhead ? c.options.max_frame_bytes - kFrameOverhead
+                                                        : kFrameOverhead;
+}
+
 v1::SendMessageOk ack_of(const v1::Message& m, bool duplicate) {
   v1::SendMessageOk ack;
   ack.set_message_id(m.message_id());
@@ -104,8 +114,17 @@ asio::awaitable<Reply> handle_sync(ServerContext& c, Session& s, const v1::Sync&
   if (!page.ok()) co_return page.status();
   v1::Response response;
   auto* ok = response.mutable_sync();
-  for (auto& e : page->entries) *ok->add_entries() = std::move(e);
-  ok->set_has_more(page->has_more);
+  std::size_t bytes = 0;
+  bool cut = false;
+  for (auto& e : page->entries) {
+    bytes += e.ByteSizeLong() + 8;
+    if (bytes > page_budget(c) && ok->entries_size() > 0) {
+      cut = true;
+      break;
+    }
+    *ok->add_entries() = std::move(e);
+  }
+  ok->set_has_more(page->has_more || cut);
   ok->set_head_user_seq(page->head_user_seq);
   if (req.include_presence()) {
     auto presence = co_await friends_presence(c, me.user_id);
@@ -119,15 +138,23 @@ asio::awaitable<Reply> handle_history(ServerContext& c, Session& s, const v1::Hi
   WECHAT_CO_ASSIGN_OR_RETURN(const auto me, require_login(s));
   const std::uint32_t limit = req.limit() == 0 ? 50 : std::min<std::uint32_t>(req.limit(), 200);
   auto page = co_await c.store.run<v1::HistoryOk>(
-      [me = me.user_id, conv = req.conversation_id(), before = req.before_seq(), limit](
-          ServerStore& store, Effects&) -> Result<v1::HistoryOk> {
+      [me = me.user_id, conv = req.conversation_id(), before = req.before_seq(), limit,
+       budget = page_budget(c)](ServerStore& store, Effects&) -> Result<v1::HistoryOk> {
         WECHAT_TRY(require_member(store, conv, me).status());
         // One more than asked tells whether an older page exists.
         WECHAT_ASSIGN_OR_RETURN(auto messages, store.history(conv, before, limit + 1));
         v1::HistoryOk out;
         out.set_has_more(messages.size() > limit);
         if (messages.size() > limit) messages.resize(limit);
-        for (auto& m : messages) *out.add_messages() = std::move(m);
+        std::size_t bytes = 0;
+        for (auto& m : messages) {
+          bytes += m.ByteSizeLong() + 8;
+          if (bytes > budget && out.messages_size() > 0) {
+            out.set_has_more(true);
+            break;
+          }
+          *out.add_messages() = std::move(m);
+        }
         return out;
       });
   if (!page.ok()) co_return page.status();

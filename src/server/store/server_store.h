@@ -104,8 +104,10 @@ class ServerStore {
   virtual Status add_code_attempt(const std::string& email, CodePurpose purpose) = 0;
   virtual Status delete_code(const std::string& email, CodePurpose purpose) = 0;
 
-  /// Creates a session; an unexpired session of the same user and device name is replaced.
-  virtual Result<std::uint64_t> create_session(const SessionRow& session) = 0;
+  /// Creates a session and returns its device id. Sessions of the same user with the same
+  /// device name are replaced (one per device); their device ids go into `replaced`.
+  virtual Result<std::uint64_t> create_session(const SessionRow& session,
+                                               std::vector<std::uint64_t>& replaced) = 0;
   virtual Result<std::optional<SessionRow>> session_by_token_hash(const std::string& hash) = 0;
   virtual Status delete_session(std::uint64_t device_id) = 0;
   virtual Status delete_sessions_of_user(std::uint64_t user_id) = 0;

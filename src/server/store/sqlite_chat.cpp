@@ -233,12 +233,22 @@ Result<std::optional<std::uint64_t>> SqliteServerStore::advance_marker(
 // Both markers move forward only, and never past the conversation's last message.
 Result<std::optional<std::uint64_t>> SqliteServerStore::advance_read_marker(
     std::uint64_t conversation_id, std::uint64_t user_id, std::uint64_t seq) {
-  return advance_marker(
-      "UPDATE conversation_members SET read_seq = min(?1, (SELECT last_seq FROM "
-      "conversations WHERE id = ?2)) WHERE conversation_id = ?2 AND user_id = ?3 "
-      "AND read_seq < min(?1, (SELECT last_seq FROM conversations WHERE id = ?2)) "
-      "RETURNING read_seq",
-      conversation_id, user_id, seq);
+  WECHAT_ASSIGN_OR_RETURN(
+      auto moved,
+      advance_marker("UPDATE conversation_members SET read_seq = min(?1, (SELECT last_seq FROM "
+                     "conversations WHERE id = ?2)) WHERE conversation_id = ?2 AND user_id = ?3 "
+                     "AND read_seq < min(?1, (SELECT last_seq FROM conversations WHERE id = ?2)) "
+                     "RETURNING read_seq",
+                     conversation_id, user_id, seq));
+  if (moved) {
+    // What was read was delivered: the delivery marker never trails the read marker.
+    WECHAT_ASSIGN_OR_RETURN(
+        auto st, db_.prepare_cached("UPDATE conversation_members SET delivered_seq = ?1 "
+                                    "WHERE conversation_id = ?2 AND user_id = ?3 "
+                                    "AND delivered_seq < ?1"));
+    WECHAT_TRY(st->run(i64(*moved), i64(conversation_id), i64(user_id)));
+  }
+  return moved;
 }
 
 Result<std::optional<std::uint64_t>> SqliteServerStore::advance_delivered_marker(

@@ -143,12 +143,19 @@ Status SqliteServerStore::delete_code(const std::string& email, CodePurpose purp
   return st->run(email, static_cast<int>(purpose));
 }
 
-Result<std::uint64_t> SqliteServerStore::create_session(const SessionRow& session) {
+Result<std::uint64_t> SqliteServerStore::create_session(const SessionRow& session,
+                                                         std::vector<std::uint64_t>& replaced) {
   {
     // One session per device: logging in again from the same device replaces the old one.
     WECHAT_ASSIGN_OR_RETURN(
-        auto st, db_.prepare_cached("DELETE FROM sessions WHERE user_id = ? AND device_name = ?"));
-    WECHAT_TRY(st->run(i64(session.user_id), session.device_name));
+        auto st, db_.prepare_cached("DELETE FROM sessions WHERE user_id = ? AND device_name = ? "
+                                    "RETURNING device_id"));
+    WECHAT_TRY(st->bind_all(i64(session.user_id), session.device_name));
+    for (;;) {
+      WECHAT_ASSIGN_OR_RETURN(bool row, st->step());
+      if (!row) break;
+      replaced.push_back(u64(st->int64(0)));
+    }
   }
   WECHAT_ASSIGN_OR_RETURN(
       auto st, db_.prepare_cached("INSERT INTO sessions (user_id, token_hash, device_name, "

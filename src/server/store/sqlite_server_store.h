@@ -40,7 +40,8 @@ class SqliteServerStore final : public ServerStore {
   Status add_code_attempt(const std::string& email, CodePurpose purpose) override;
   Status delete_code(const std::string& email, CodePurpose purpose) override;
 
-  Result<std::uint64_t> create_session(const SessionRow& session) override;
+  Result<std::uint64_t> create_session(const SessionRow& session,
+                                       std::vector<std::uint64_t>& replaced) override;
   Result<std::optional<SessionRow>> session_by_token_hash(const std::string& hash) override;
   Status delete_session(std::uint64_t device_id) override;
   Status delete_sessions_of_user(std::uint64_t user_id) override;

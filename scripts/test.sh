@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Builds and runs every test: the main suite (including the "slow" label), the same suite under
+# AddressSanitizer + UndefinedBehaviorSanitizer, and a short run of every fuzz target.
+# Installs what it needs first. Set WECHAT_SKIP_SANITIZE=1 or WECHAT_SKIP_FUZZ=1 to skip stages
+# locally; CI runs them all.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+./scripts/install-deps.sh
+
+export CCACHE_DIR=${CCACHE_DIR:-$root/.cache/ccache}
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-2G}
+jobs=${WECHAT_JOBS:-2}
+# Tests start servers on 127.0.0.1; each test process stays well under the open-file limit.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+stage() { printf '\n== %s ==\n' "$*"; }
+
+stage "build (RelWithDebInfo)"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j "$jobs"
+
+if [[ "${WECHAT_SKIP_SANITIZE:-0}" != 1 ]]; then
+  stage "build (ASan + UBSan)"
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DWECHAT_SANITIZE=ON \
+    -DWECHAT_BUILD_EXAMPLES=ON >/dev/null
+  cmake --build build-asan -j "$jobs"
+  stage "tests (ASan + UBSan)"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir build-asan -j "$jobs" --output-on-failure
+fi
+
+if [[ "${WECHAT_SKIP_FUZZ:-0}" != 1 ]]; then
+  stage "fuzz (short run of every target)"
+  ./fuzz/run.sh "${WECHAT_FUZZ_SECONDS:-20}"
+fi
+
+# The main suite runs last so that ctest's closing line (the count) ends the output.
+stage "tests"
+ctest --test-dir build -j "$jobs" --output-on-failure

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: MIT
+#ifndef WECHAT_SERVER_ASYNC_UTIL_H_
+#define WECHAT_SERVER_ASYNC_UTIL_H_
+
+#include <asio/any_io_executor.hpp>
+#include <asio/async_result.hpp>
+#include <asio/associated_executor.hpp>
+#include <asio/awaitable.hpp>
+#include <asio/post.hpp>
+#include <asio/use_awaitable.hpp>
+#include <memory>
+#include <type_traits>
+#include <utility>
+
+namespace wechat::server {
+
+/// Runs `fn()` on `executor` (a worker pool) and resumes the awaiting coroutine on its own
+/// executor with the result. Used for blocking work (password hashing, mail) that must never run
+/// on an I/O thread.
+template <typename Executor, typename Fn>
+auto offload(Executor executor, Fn fn) -> asio::awaitable<std::invoke_result_t<Fn&>> {
+  using R = std::invoke_result_t<Fn&>;
+  return asio::async_initiate<decltype(asio::use_awaitable), void(R)>(
+      [executor](auto handler, Fn f) mutable {
+        // The awaitable handler is move-only; a shared_ptr lets it ride in copyable lambdas.
+        auto h = std::make_shared<decltype(handler)>(std::move(handler));
+        asio::post(executor, [h, f = std::move(f)]() mutable {
+          R result = f();
+          auto home = asio::get_associated_executor(*h);
+          asio::post(home, [h, result = std::move(result)]() mutable {
+            std::move (*h)(std::move(result));
+          });
+        });
+      },
+      asio::use_awaitable, std::move(fn));
+}
+
+}  // namespace wechat::server
+
+#endif  // WECHAT_SERVER_ASYNC_UTIL_H_

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: MIT
+#include "server/rate_limiter.h"
+
+namespace wechat::server {
+
+RateLimiter::RateLimiter(const Clock& clock, unsigned limit, std::chrono::milliseconds window)
+    : clock_(clock), limit_(limit), window_ms_(window.count()) {}
+
+void RateLimiter::prune(std::deque<UnixMillis>& events, UnixMillis now) const {
+  while (!events.empty() && events.front() <= now - window_ms_) events.pop_front();
+}
+
+void RateLimiter::maybe_sweep(UnixMillis now) {
+  // Keys that went quiet are dropped once per window so memory stays bounded by active keys.
+  if (now - last_sweep_ < window_ms_) return;
+  last_sweep_ = now;
+  for (auto it = events_.begin(); it != events_.end();) {
+    prune(it->second, now);
+    it = it->second.empty() ? events_.erase(it) : std::next(it);
+  }
+}
+
+std::int64_t RateLimiter::retry_after_locked(const std::string& key, UnixMillis now) {
+  auto it = events_.find(key);
+  if (it == events_.end()) return 0;
+  prune(it->second, now);
+  if (it->second.size() < limit_) return 0;
+  // The oldest event in the window must age out before another is allowed.
+  const auto& events = it->second;
+  return events[events.size() - limit_] + window_ms_ - now;
+}
+
+std::int64_t RateLimiter::retry_after(const std::string& key) {
+  std::lock_guard lock(mutex_);
+  return retry_after_locked(key, clock_.now_ms());
+}
+
+void RateLimiter::record(const std::string& key) {
+  std::lock_guard lock(mutex_);
+  const auto now = clock_.now_ms();
+  maybe_sweep(now);
+  auto& events = events_[key];
+  prune(events, now);
+  events.push_back(now);
+  if (events.size() > limit_) events.pop_front();
+}
+
+bool RateLimiter::try_acquire(const std::string& key, std::int64_t* retry_after_ms) {
+  std::lock_guard lock(mutex_);
+  const auto now = clock_.now_ms();
+  maybe_sweep(now);
+  const auto wait = retry_after_locked(key, now);
+  if (retry_after_ms) *retry_after_ms = wait;
+  if (wait > 0) return false;
+  events_[key].push_back(now);
+  return true;
+}
+
+void RateLimiter::reset(const std::string& key) {
+  std::lock_guard lock(mutex_);
+  events_.erase(key);
+}
+
+}  // namespace wechat::server

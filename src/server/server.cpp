@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: MIT
+#include "wechat/server.h"
+
+#include <asio/executor_work_guard.hpp>
+#include <asio/io_context.hpp>
+#include <asio/thread_pool.hpp>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "server/local_push_router.h"
+#include "server/mail/mailer.h"
+#include "server/server_context.h"
+#include "server/session.h"
+#include "server/store/sqlite_server_store.h"
+#include "server/store_executor.h"
+#include "transport/listener.h"
+#include "transport/tls.h"
+
+namespace wechat {
+
+namespace fs = std::filesystem;
+
+class Server::Impl {
+ public:
+  explicit Impl(ServerOptions options) : options_(std::move(options)) {}
+  ~Impl() { stop(); }
+
+  Status start();
+  void stop();
+
+  std::uint16_t port_ = 0;
+  std::string fingerprint_;
+  std::string cert_file_;
+
+ private:
+  Status prepare_tls();
+  Status prepare_mailer();
+  void on_accept(std::shared_ptr<transport::Connection> connection);
+
+  // Declaration order is destruction order reversed: the I/O loop (and every coroutine frame
+  // still parked in it) goes before the context, store and router those frames refer to.
+  ServerOptions options_;
+  std::shared_ptr<const Clock> clock_;
+  detail::Logger log_;
+  std::unique_ptr<server::Mailer> mailer_;
+  server::LocalPushRouter router_;
+  std::unique_ptr<server::StoreExecutor> store_;
+  std::unique_ptr<asio::thread_pool> workers_;
+  std::unique_ptr<server::ServerContext> context_;
+  std::shared_ptr<asio::ssl::context> tls_;
+  asio::io_context io_;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  std::vector<std::thread> io_threads_;
+  std::unique_ptr<transport::Listener> listener_;
+
+  std::mutex sessions_mutex_;
+  std::vector<std::weak_ptr<server::Session>> sessions_;
+  bool stopped_ = false;
+  bool started_ = false;
+};
+
+Status Server::Impl::prepare_tls() {
+  if (options_.plaintext) return {};
+  std::string cert = options_.tls_cert_file;
+  std::string key = options_.tls_key_file;
+  if (cert.empty() != key.empty()) {
+    return Status(Error::kInvalidArgument, "give both a TLS certificate and its key, or neither");
+  }
+  if (cert.empty()) {
+    cert = (fs::path(options_.data_dir) / "tls-cert.pem").string();
+    key = (fs::path(options_.data_dir) / "tls-key.pem").string();
+    if (!fs::exists(cert) || !fs::exists(key)) {
+      WECHAT_TRY(transport::generate_self_signed_certificate(cert, key, "wechat-server"));
+      log_.info("generated a self-signed TLS certificate at {}", cert);
+    }
+  }
+  WECHAT_ASSIGN_OR_RETURN(tls_, transport::make_server_tls_context(cert, key));
+  WECHAT_ASSIGN_OR_RETURN(fingerprint_, transport::certificate_sha256_fingerprint(cert));
+  cert_file_ = cert;
+  return {};
+}
+
+Status Server::Impl::prepare_mailer() {
+  const auto& mail = options_.mail;
+  if (!mail.smtp_url.empty()) {
+    server::SmtpOptions smtp;
+    smtp.url = mail.smtp_url;
+    smtp.username = mail.smtp_username;
+    smtp.password = mail.smtp_password;
+    smtp.from = mail.smtp_from;
+    smtp.ca_file = mail.smtp_ca_file;
+    WECHAT_TRY(server::SmtpMailer::validate(smtp));
+    mailer_ = std::make_unique<server::SmtpMailer>(std::move(smtp), clock_, log_.with_component("mail"));
+  } else {
+    const std::string dir =
+        mail.mail_dir.empty() ? (fs::path(options_.data_dir) / "mail").string() : mail.mail_dir;
+    mailer_ = std::make_unique<server::FileMailer>(dir, clock_, log_.with_component("mail"));
+  }
+  return {};
+}
+
+Status Server::Impl::start() {
+  if (options_.data_dir.empty()) return Status(Error::kInvalidArgument, "data_dir is required");
+  if (options_.io_threads == 0 || options_.worker_threads == 0) {
+    return Status(Error::kInvalidArgument, "io_threads and worker_threads must be at least 1");
+  }
+  if (options_.scrypt_log2_n < 1 || options_.scrypt_log2_n > 24) {
+    return Status(Error::kInvalidArgument, "scrypt_log2_n must be within 1..24");
+  }
+  clock_ = options_.clock ? options_.clock : std::make_shared<SystemClock>();
+  log_ = detail::Logger(options_.log, "server");
+
+  std::error_code ec;
+  fs::create_directories(options_.data_dir, ec);
+  if (ec) return Status(Error::kIo, "cannot create " + options_.data_dir + ": " + ec.message());
+  fs::permissions(options_.data_dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+
+  WECHAT_TRY(prepare_tls());
+  WECHAT_TRY(prepare_mailer());
+
+  server::SqliteServerStore::Options store_options;
+  store_options.path = (fs::path(options_.data_dir) / "server.db").string();
+  store_options.synced = options_.durability == Durability::kSynced;
+  WECHAT_ASSIGN_OR_RETURN(auto store, server::SqliteServerStore::open(store_options));
+  store_ = std::make_unique<server::StoreExecutor>(std::move(store), router_,
+                                                   log_.with_component("store"));
+  workers_ = std::make_unique<asio::thread_pool>(options_.worker_threads);
+  context_ = std::make_unique<server::ServerContext>(options_, *clock_, log_, *store_, router_,
+                                                     workers_->get_executor(), *mailer_);
+
+  transport::ListenerOptions listen;
+  listen.host = options_.listen_host;
+  listen.port = options_.listen_port;
+  listen.tls = tls_;
+  listen.max_connections = options_.max_connections;
+  listen.connection.max_frame_bytes = options_.max_frame_bytes;
+  listen.connection.idle_timeout = options_.unauthenticated_timeout;
+  listener_ = std::make_unique<transport::Listener>(
+      io_, listen, [this](std::shared_ptr<transport::Connection> c) { on_accept(std::move(c)); });
+  WECHAT_ASSIGN_OR_RETURN(port_, listener_->start());
+
+  store_->start();
+  work_.emplace(io_.get_executor());
+  for (unsigned i = 0; i < options_.io_threads; ++i) io_threads_.emplace_back([this] { io_.run(); });
+  started_ = true;
+  log_.info("listening on {}:{} ({})", options_.listen_host, port_,
+            options_.plaintext ? "plaintext" : "TLS");
+  return {};
+}
+
+void Server::Impl::on_accept(std::shared_ptr<transport::Connection> connection) {
+  auto session = std::make_shared<server::Session>(*context_, std::move(connection));
+  {
+    std::lock_guard lock(sessions_mutex_);
+    if (stopped_) return;
+    // Forget sessions that ended, so the list tracks live connections only.
+    std::erase_if(sessions_, [](const auto& w) { return w.expired(); });
+    sessions_.push_back(session);
+  }
+  session->start();
+}
+
+void Server::Impl::stop() {
+  std::vector<std::weak_ptr<server::Session>> sessions;
+  {
+    std::lock_guard lock(sessions_mutex_);
+    if (stopped_) return;
+    stopped_ = true;
+    sessions.swap(sessions_);
+  }
+  if (!started_) {
+    if (store_) store_->stop();
+    return;
+  }
+  log_.info("shutting down");
+  listener_->stop();
+  // Everything already queued for the store still commits; completions find closed sessions.
+  store_->stop();
+  for (auto& weak : sessions) {
+    if (auto s = weak.lock()) s->end(Status(Error::kUnavailable, "the server is shutting down"));
+  }
+  work_.reset();
+  // Give sessions a moment to flush their goodbyes, then stop the loop regardless.
+  for (int i = 0; i < 50 && router_.device_count() > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  workers_->join();
+  io_.stop();
+  for (auto& t : io_threads_) t.join();
+  io_threads_.clear();
+}
+
+Result<std::unique_ptr<Server>> Server::start(ServerOptions options) {
+  auto impl = std::make_unique<Impl>(std::move(options));
+  WECHAT_TRY(impl->start());
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Server::~Server() = default;
+
+std::uint16_t Server::port() const { return impl_->port_; }
+std::string Server::tls_fingerprint() const { return impl_->fingerprint_; }
+std::string Server::tls_cert_file() const { return impl_->cert_file_; }
+void Server::stop() { impl_->stop(); }
+
+}  // namespace wechat

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: MIT
+#ifndef WECHAT_SERVER_SERVER_CONTEXT_H_
+#define WECHAT_SERVER_SERVER_CONTEXT_H_
+
+#include <asio/any_io_executor.hpp>
+#include <memory>
+
+#include "common/logger.h"
+#include "server/mail/mailer.h"
+#include "server/push_router.h"
+#include "server/rate_limiter.h"
+#include "server/store_executor.h"
+#include "wechat/server.h"
+
+namespace wechat::server {
+
+/// What every request handler may use: options, clock, store, router, worker pool, mailer and
+/// the rate limiters. Owned by Server::Impl and outlives every session.
+struct ServerContext {
+  ServerContext(const ServerOptions& opts, const Clock& clk, detail::Logger logger,
+                StoreExecutor& store_executor, PushRouter& push_router,
+                asio::any_io_executor worker_pool, Mailer& mail)
+      : options(opts),
+        clock(clk),
+        log(std::move(logger)),
+        store(store_executor),
+        router(push_router),
+        workers(std::move(worker_pool)),
+        mailer(mail),
+        codes_per_email(clk, opts.rate_limits.codes_per_email_per_hour, std::chrono::hours(1)),
+        codes_per_email_burst(clk, 1, opts.rate_limits.min_code_interval),
+        codes_per_address(clk, opts.rate_limits.codes_per_address_per_hour, std::chrono::hours(1)),
+        login_failures_per_account(clk, opts.rate_limits.login_failures_per_account,
+                                   std::chrono::minutes(15)),
+        login_failures_per_address(clk, opts.rate_limits.login_failures_per_address,
+                                   std::chrono::minutes(15)) {}
+
+  const ServerOptions& options;
+  const Clock& clock;
+  detail::Logger log;
+  StoreExecutor& store;
+  PushRouter& router;
+  asio::any_io_executor workers;  ///< Blocking work: password hashing and mail.
+  Mailer& mailer;
+
+  RateLimiter codes_per_email;        ///< See RateLimits in wechat/server.h.
+  RateLimiter codes_per_email_burst;
+  RateLimiter codes_per_address;
+  RateLimiter login_failures_per_account;
+  RateLimiter login_failures_per_address;
+};
+
+}  // namespace wechat::server
+
+#endif  // WECHAT_SERVER_SERVER_CONTEXT_H_

@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: MIT
+#include "server/session.h"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/post.hpp>
+
+#include "server/handlers/handlers.h"
+#include "transport/frame_codec.h"
+#include "wechat/version.h"
+
+namespace wechat::server {
+
+namespace {
+/// Requests one connection may have in flight; more are refused, not queued without bound.
+constexpr unsigned kMaxInFlight = 256;
+}  // namespace
+
+Session::Session(ServerContext& context, std::shared_ptr<transport::Connection> connection)
+    : context_(context),
+      connection_(std::move(connection)),
+      address_(connection_->remote_address()) {}
+
+Session::~Session() = default;
+
+void Session::start() {
+  auto self = shared_from_this();
+  transport::ConnectionHandler handler;
+  handler.on_frame = [self](v1::Frame&& frame) { self->on_frame(std::move(frame)); };
+  handler.on_close = [self](const Status& status) { self->on_close(status); };
+  connection_->start(std::move(handler));
+}
+
+void Session::deliver(std::shared_ptr<const std::string> frame) {
+  connection_->send_encoded(std::move(frame));
+}
+
+void Session::end(Status reason) {
+  asio::post(connection_->executor(), [self = shared_from_this(), reason = std::move(reason)] {
+    if (self->closed_) return;
+    v1::Frame frame;
+    auto* ended = frame.mutable_event()->mutable_session_ended();
+    ended->set_reason(static_cast<v1::ErrorCode>(reason.code()));
+    ended->set_message(reason.message());
+    self->connection_->send(frame);
+    self->connection_->close();
+  });
+}
+
+void Session::authenticate(Identity identity) {
+  // A login that finished after its connection closed must not leave a ghost device online.
+  if (closed_) return;
+  identity_ = std::move(identity);
+  connection_->set_idle_timeout(context_.options.authenticated_timeout);
+  // Registered before the login answer leaves: anything committed from now on is pushed, and
+  // anything committed before is in the log the client syncs next. Nothing falls in between.
+  if (context_.router.attach(identity_->user_id, identity_->device_id, shared_from_this())) {
+    announce_presence(true);
+  }
+}
+
+void Session::deauthenticate() {
+  if (!identity_) return;
+  const auto id = *identity_;
+  identity_.reset();
+  if (context_.router.detach(id.user_id, id.device_id, this)) {
+    identity_ = id;  // announce_presence reads who went offline
+    announce_presence(false);
+    identity_.reset();
+  }
+  connection_->set_idle_timeout(context_.options.unauthenticated_timeout);
+}
+
+void Session::announce_presence(bool online) {
+  const std::uint64_t user_id = identity_->user_id;
+  const UnixMillis now = context_.clock.now_ms();
+  StoreExecutor::Job job;
+  job.work = [user_id, online, now](ServerStore& store, Effects& effects) {
+    if (!online && !store.set_last_seen(user_id, now).ok()) return false;
+    auto friends = store.friend_ids(user_id);
+    if (!friends.ok()) return false;
+    v1::Event event;
+    auto* presence = event.mutable_presence();
+    presence->set_user_id(user_id);
+    presence->set_online(online);
+    presence->set_last_seen_ms(online ? 0 : now);
+    v1::Frame frame;
+    *frame.mutable_event() = std::move(event);
+    auto encoded = std::make_shared<const std::string>(transport::encode_frame(frame));
+    for (auto friend_id : *friends) effects.push_encoded(friend_id, encoded);
+    return true;
+  };
+  job.done = [](const Status&) {};
+  context_.store.submit(std::move(job));
+}
+
+void Session::on_frame(v1::Frame&& frame) {
+  if (closed_) return;
+  if (!frame.has_request() || frame.request_id() == 0) {
+    // Only requests flow from client to server (heartbeats are handled by the transport).
+    connection_->abort(Status(Error::kProtocol, "expected a request with a non-zero request id"));
+    return;
+  }
+  const auto request_id = frame.request_id();
+  if (in_flight_ >= kMaxInFlight) {
+    respond_error(request_id, Status(Error::kResourceExhausted,
+                                     "too many requests in flight on this connection"));
+    return;
+  }
+  ++in_flight_;
+  asio::co_spawn(connection_->executor(),
+                 run_request(request_id, std::move(*frame.mutable_request())), asio::detached);
+}
+
+asio::awaitable<void> Session::run_request(std::uint64_t request_id, v1::Request request) {
+  auto self = shared_from_this();  // keeps the session alive across suspensions
+  Reply reply = Status(Error::kInternal, "unhandled");
+  if (request.has_hello()) {
+    const auto& hello = request.hello();
+    if (hello_done_) {
+      reply = Status(Error::kProtocol, "hello was already sent on this connection");
+    } else if (hello.protocol_version() != WECHAT_PROTOCOL_VERSION) {
+      reply = Status(Error::kUnsupportedVersion,
+                     "this server speaks protocol version " +
+                         std::to_string(WECHAT_PROTOCOL_VERSION));
+    } else {
+      hello_done_ = true;
+      v1::Response response;
+      auto* ok = response.mutable_hello();
+      ok->set_protocol_version(WECHAT_PROTOCOL_VERSION);
+      ok->set_server_version(WECHAT_VERSION_STRING);
+      ok->set_max_frame_bytes(static_cast<std::uint32_t>(context_.options.max_frame_bytes));
+      ok->set_heartbeat_interval_ms(
+          static_cast<std::uint32_t>(context_.options.heartbeat_interval.count()));
+      reply = std::move(response);
+    }
+  } else if (!hello_done_) {
+    reply = Status(Error::kProtocol, "the first request must be hello");
+  } else {
+    try {
+      reply = co_await dispatch_request(context_, *this, request);
+    } catch (const std::exception& e) {
+      // A handler bug must cost one request, not the server.
+      context_.log.error("request from {} failed: {}", address_, e.what());
+      reply = Status(Error::kInternal, "internal error");
+    }
+  }
+  --in_flight_;
+  if (reply.ok()) {
+    respond(request_id, std::move(reply).value());
+  } else {
+    respond_error(request_id, reply.status());
+    if (reply.code() == Error::kUnsupportedVersion) connection_->close();
+  }
+}
+
+void Session::respond(std::uint64_t request_id, v1::Response response) {
+  if (closed_) return;
+  v1::Frame frame;
+  frame.set_request_id(request_id);
+  *frame.mutable_response() = std::move(response);
+  connection_->send(frame);
+}
+
+void Session::respond_error(std::uint64_t request_id, const Status& status) {
+  v1::Response response;
+  response.mutable_error()->set_code(static_cast<v1::ErrorCode>(status.code()));
+  response.mutable_error()->set_message(status.message());
+  respond(request_id, std::move(response));
+}
+
+void Session::on_close(const Status& status) {
+  if (closed_) return;
+  closed_ = true;
+  if (!status.ok() && status.code() != Error::kCancelled) {
+    context_.log.debug("connection {} closed: {}", address_, status.to_string());
+  }
+  deauthenticate();
+}
+
+}  // namespace wechat::server

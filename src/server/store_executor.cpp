@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: MIT
+#include "server/store_executor.h"
+
+#include "transport/frame_codec.h"
+
+namespace wechat::server {
+
+void Effects::push(std::uint64_t user_id, const v1::Event& event) {
+  v1::Frame frame;
+  *frame.mutable_event() = event;
+  push_encoded(user_id, std::make_shared<const std::string>(transport::encode_frame(frame)));
+}
+
+void Effects::push_encoded(std::uint64_t user_id, std::shared_ptr<const std::string> frame) {
+  items_.push_back(Push{user_id, std::move(frame), Status(), 0});
+}
+
+void Effects::end_sessions(std::uint64_t user_id, Status reason, std::uint64_t device_id) {
+  items_.push_back(Push{user_id, nullptr, std::move(reason), device_id});
+}
+
+StoreExecutor::StoreExecutor(std::unique_ptr<ServerStore> store, PushRouter& router,
+                             detail::Logger log, std::size_t max_batch)
+    : store_(std::move(store)), router_(router), log_(std::move(log)), max_batch_(max_batch) {}
+
+StoreExecutor::~StoreExecutor() { stop(); }
+
+void StoreExecutor::start() {
+  std::lock_guard lock(mutex_);
+  if (started_) return;
+  started_ = true;
+  thread_ = std::thread([this] { loop(); });
+}
+
+void StoreExecutor::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  // Anything submitted after the loop ended is cancelled, never silently dropped.
+  std::deque<Job> left;
+  {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+    left.swap(queue_);
+  }
+  for (auto& job : left) job.done(Status(Error::kCancelled, "server is shutting down"));
+}
+
+void StoreExecutor::submit(Job job) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!closed_) {
+      queue_.push_back(std::move(job));
+      job.done = nullptr;
+    }
+  }
+  if (job.done) {
+    job.done(Status(Error::kCancelled, "server is shutting down"));
+    return;
+  }
+  wake_.notify_one();
+}
+
+void StoreExecutor::loop() {
+  std::vector<Job> batch;
+  batch.reserve(max_batch_);
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything queued has run
+      // Take everything that queued up while the last batch committed: that is the group commit.
+      while (!queue_.empty() && batch.size() < max_batch_) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    run_batch(batch);
+    batch.clear();
+  }
+}
+
+void StoreExecutor::run_batch(std::vector<Job>& jobs) {
+  std::vector<Effects> effects(jobs.size());
+  Status status = store_->begin_batch();
+  if (status.ok()) {
+    for (std::size_t i = 0; i < jobs.size() && status.ok(); ++i) {
+      status = store_->savepoint();
+      if (!status.ok()) break;
+      if (jobs[i].work(*store_, effects[i])) {
+        status = store_->release_savepoint();
+      } else if (effects[i].commit_on_error()) {
+        effects[i].items().clear();
+        status = store_->release_savepoint();
+      } else {
+        store_->rollback_to_savepoint();
+        effects[i].items().clear();
+      }
+    }
+    if (status.ok()) status = store_->commit_batch();
+    if (!status.ok()) store_->rollback_batch();
+  }
+  if (!status.ok()) {
+    log_.error("store batch of {} requests failed: {}", jobs.size(), status.to_string());
+    status = Status(Error::kStorage, "the server could not store this: " + status.message());
+  } else {
+    batches_.fetch_add(1, std::memory_order_relaxed);
+    // Pushes go out in batch order from this one thread: per user, in user_seq order.
+    for (auto& e : effects) {
+      for (auto& item : e.items()) {
+        if (item.frame) {
+          router_.push(item.user_id, item.frame);
+        } else {
+          router_.end_sessions(item.user_id, item.end_reason, item.device_id);
+        }
+      }
+    }
+  }
+  for (auto& job : jobs) job.done(status);
+}
+
+}  // namespace wechat::server

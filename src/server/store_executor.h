@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: MIT
+#ifndef WECHAT_SERVER_STORE_EXECUTOR_H_
+#define WECHAT_SERVER_STORE_EXECUTOR_H_
+
+#include <asio/async_result.hpp>
+#include <asio/associated_executor.hpp>
+#include <asio/awaitable.hpp>
+#include <asio/post.hpp>
+#include <asio/use_awaitable.hpp>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "common/logger.h"
+#include "server/push_router.h"
+#include "server/store/server_store.h"
+
+namespace wechat::server {
+
+/// Pushes a request's work wants delivered, collected while the work runs and sent only after
+/// the batch holding that work has committed: nobody hears of anything that is not durable.
+class Effects {
+ public:
+  /// Sends `event` to every online device of `user_id`.
+  void push(std::uint64_t user_id, const v1::Event& event);
+  /// Sends one already-framed event to every online device of each user.
+  void push_encoded(std::uint64_t user_id, std::shared_ptr<const std::string> frame);
+  /// Closes the user's session on `device_id`, or on every device when 0 (password reset).
+  void end_sessions(std::uint64_t user_id, Status reason, std::uint64_t device_id = 0);
+
+  struct Push {
+    std::uint64_t user_id;
+    std::shared_ptr<const std::string> frame;  ///< null for end_sessions
+    Status end_reason;
+    std::uint64_t device_id = 0;
+  };
+  std::vector<Push>& items() { return items_; }
+
+  /// Keeps this request's writes even though it answers with an error (a wrong verification
+  /// code must still count as an attempt). Pushes are still dropped.
+  void commit_even_if_failed() { commit_on_error_ = true; }
+  bool commit_on_error() const { return commit_on_error_; }
+
+ private:
+  std::vector<Push> items_;
+  bool commit_on_error_ = false;
+};
+
+/// Owns the ServerStore and the one thread that uses it, and group-commits: every job queued
+/// while the previous batch was committing runs in the next batch, in one transaction, each in
+/// its own savepoint. A job's completion (and its pushes) happen only after its batch commits.
+///
+/// Ordering: jobs run in submission order, and the pushes of a batch are handed to the router in
+/// that same order from this one thread, so each user's pushes leave in user_seq order.
+///
+/// @par Thread Safety
+/// submit()/run() may be called from any thread. stop() must not be called from the store
+/// thread.
+class StoreExecutor {
+ public:
+  struct Job {
+    /// Runs on the store thread inside a savepoint; false rolls the savepoint back.
+    std::function<bool(ServerStore&, Effects&)> work;
+    /// Runs on the store thread after the batch ends: ok if it committed.
+    std::function<void(const Status& commit)> done;
+  };
+
+  StoreExecutor(std::unique_ptr<ServerStore> store, PushRouter& router, detail::Logger log,
+                std::size_t max_batch = 1024);
+  ~StoreExecutor();
+
+  void start();
+  /// Runs what is queued, then stops the thread. Later submissions complete with kCancelled.
+  void stop();
+
+  void submit(Job job);
+
+  /// Runs `fn(store, effects)` (returning Result<T>) on the store thread and resumes the caller
+  /// on its own executor once the batch has committed, with fn's result, or with the commit's
+  /// error (kStorage) if the batch failed.
+  template <typename T, typename Fn>
+  asio::awaitable<Result<T>> run(Fn fn);
+
+  /// Batches committed and jobs run so far (for tests and benchmarks).
+  std::uint64_t batches() const { return batches_.load(std::memory_order_relaxed); }
+
+ private:
+  void loop();
+  void run_batch(std::vector<Job>& jobs);
+
+  std::unique_ptr<ServerStore> store_;
+  PushRouter& router_;
+  detail::Logger log_;
+  const std::size_t max_batch_;
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Job> queue_;
+  bool stopping_ = false;
+  bool started_ = false;
+  bool closed_ = false;  ///< After stop(): submissions are cancelled at once.
+  std::thread thread_;
+  std::atomic<std::uint64_t> batches_{0};
+};
+
+template <typename T, typename Fn>
+asio::awaitable<Result<T>> StoreExecutor::run(Fn fn) {
+  return asio::async_initiate<decltype(asio::use_awaitable), void(Result<T>)>(
+      [this](auto completion, Fn f) {
+        using Handler = decltype(completion);
+        struct State {
+          Handler handler;
+          Fn fn;
+          std::optional<Result<T>> result;
+        };
+        auto state = std::make_shared<State>(State{std::move(completion), std::move(f), {}});
+        Job job;
+        job.work = [state](ServerStore& store, Effects& effects) {
+          state->result.emplace(state->fn(store, effects));
+          return state->result->ok();
+        };
+        job.done = [state](const Status& commit) {
+          Result<T> out = commit.ok() ? std::move(*state->result) : Result<T>(commit);
+          if (!commit.ok() && state->result && !state->result->ok()) out = std::move(*state->result);
+          auto home = asio::get_associated_executor(state->handler);
+          asio::post(home, [state, out = std::move(out)]() mutable {
+            std::move(state->handler)(std::move(out));
+          });
+        };
+        submit(std::move(job));
+      },
+      asio::use_awaitable, std::move(fn));
+}
+
+}  // namespace wechat::server
+
+#endif  // WECHAT_SERVER_STORE_EXECUTOR_H_

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: MIT
+// Hostile and out-of-order input at the protocol level: the offending connection gets a clear
+// error or is closed, and everyone else carries on.
+#include <doctest/doctest.h>
+
+#include <asio/connect.hpp>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/read.hpp>
+#include <asio/write.hpp>
+
+#include "support/test_server.h"
+#include "transport/frame_codec.h"
+
+using namespace wechat;
+using namespace wechat::testing;
+
+namespace {
+
+Error call_error(TestClient& client, const v1::Request& request) {
+  auto response = client.call(request);
+  REQUIRE_MESSAGE(response.ok(), response.status().to_string());
+  return error_of(*response);
+}
+
+/// A blocking raw socket, for bytes no real client would send.
+struct RawSocket {
+  asio::io_context io;
+  asio::ip::tcp::socket socket{io};
+  explicit RawSocket(std::uint16_t port) {
+    socket.connect({asio::ip::make_address("127.0.0.1"), port});
+  }
+  void write(const std::string& bytes) { asio::write(socket, asio::buffer(bytes)); }
+  /// True if the server closed the connection within ~5 s (reads until EOF or reset).
+  bool closed_by_server() {
+    socket.non_blocking(false);
+    timeval tv{5, 0};
+    setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char buf[4096];
+    for (;;) {
+      std::error_code ec;
+      socket.read_some(asio::buffer(buf), ec);
+      if (ec == asio::error::eof || ec == asio::error::connection_reset) return true;
+      if (ec) return false;  // timeout
+    }
+  }
+};
+
+std::string length_prefix(std::uint32_t n) {
+  std::string out(4, '\0');
+  out[0] = static_cast<char>(n >> 24);
+  out[1] = static_cast<char>(n >> 16);
+  out[2] = static_cast<char>(n >> 8);
+  out[3] = static_cast<char>(n);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("protocol: the first request must be hello, and hello only once") {
+  TestServer server;
+  auto client = TestClient::connect(server.port(), false);
+  REQUIRE(client.ok());
+  CHECK(call_error(**client, req::sync(0)) == Error::kProtocol);
+  v1::Request hello;
+  hello.mutable_hello()->set_protocol_version(1);
+  CHECK(call_error(**client, hello) == Error::kOk);
+  CHECK(call_error(**client, hello) == Error::kProtocol);
+}
+
+TEST_CASE("protocol: an unsupported version is answered, then the connection closes") {
+  TestServer server;
+  auto client = TestClient::connect(server.port(), false);
+  REQUIRE(client.ok());
+  v1::Request hello;
+  hello.mutable_hello()->set_protocol_version(99);
+  CHECK(call_error(**client, hello) == Error::kUnsupportedVersion);
+  CHECK((*client)->wait_closed().has_value());
+}
+
+TEST_CASE("protocol: an unknown request type is answered and the connection stays usable") {
+  TestServer server;
+  auto alice = server.create_user("alice");
+  v1::Request empty;  // no kind set: what a newer client's new request looks like here
+  CHECK(call_error(*alice.client, empty) == Error::kInvalidArgument);
+  CHECK(call_error(*alice.client, req::sync(0)) == Error::kOk);
+}
+
+TEST_CASE("protocol: requests before login are refused with unauthenticated") {
+  TestServer server;
+  auto client = server.connect();
+  CHECK(call_error(*client, req::sync(0)) == Error::kUnauthenticated);
+  CHECK(call_error(*client, req::send_text(1, "x", req::new_client_msg_id())) ==
+        Error::kUnauthenticated);
+  CHECK(call_error(*client, req::history(1, 0)) == Error::kUnauthenticated);
+  CHECK(call_error(*client, req::mark_read(1, 1)) == Error::kUnauthenticated);
+}
+
+TEST_CASE("protocol: a frame that is not a request, or has no request id, closes the connection") {
+  TestServer server;
+  auto client = server.connect();
+  v1::Frame frame;
+  frame.mutable_event()->mutable_typing()->set_user_id(1);
+  client->send_frame(frame);
+  CHECK(client->wait_closed().has_value());
+
+  auto other = server.connect();
+  v1::Frame no_id;
+  no_id.mutable_request()->mutable_sync();
+  other->send_frame(no_id);
+  CHECK(other->wait_closed().has_value());
+}
+
+TEST_CASE("protocol: garbage, oversized and zero lengths close only the offending connection") {
+  TestServer server([](ServerOptions& o) { o.max_frame_bytes = 64 * 1024; });
+  auto alice = server.create_user("alice");
+
+  RawSocket huge(server.port());
+  huge.write(length_prefix(0xfffffff0u));
+  CHECK(huge.closed_by_server());
+
+  RawSocket over(server.port());
+  over.write(length_prefix(64 * 1024 + 1));
+  CHECK(over.closed_by_server());
+
+  RawSocket zero(server.port());
+  zero.write(length_prefix(0));
+  CHECK(zero.closed_by_server());
+
+  RawSocket garbage(server.port());
+  garbage.write(length_prefix(8) + std::string("\xff\xff\xff\xff\xff\xff\xff\xff", 8));
+  CHECK(garbage.closed_by_server());
+
+  // The well-behaved client never noticed.
+  CHECK(call_error(*alice.client, req::sync(0)) == Error::kOk);
+}
+
+TEST_CASE("protocol: a half-sent frame is dropped after the unauthenticated idle timeout") {
+  TestServer server([](ServerOptions& o) {
+    o.unauthenticated_timeout = std::chrono::milliseconds(300);
+  });
+  RawSocket slow(server.port());
+  slow.write(length_prefix(100) + "abc");  // and never the rest
+  CHECK(slow.closed_by_server());
+  auto fine = server.connect();
+  CHECK(call_error(*fine, req::sync(0)) == Error::kUnauthenticated);
+}
+
+TEST_CASE("protocol: many requests in flight on one connection are all answered by id") {
+  TestServer server;
+  auto alice = server.create_user("alice");
+  std::vector<std::uint64_t> ids;
+  for (int i = 0; i < 100; ++i) ids.push_back(alice.client->send(req::sync(0)));
+  for (auto id : ids) {
+    auto response = alice.client->wait_response(id);
+    REQUIRE(response.ok());
+    CHECK(error_of(*response) == Error::kOk);
+  }
+}

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: MIT
+#include "support/test_server.h"
+
+#include <regex>
+
+#include "common/random.h"
+#include "server/mail/mailer.h"
+
+namespace wechat::testing {
+
+TestServer::TestServer(Tweak tweak)
+    : tweak_(std::move(tweak)), clock_(std::make_shared<ManualClock>()) {
+  start();
+}
+
+TestServer::~TestServer() { stop(); }
+
+void TestServer::start() {
+  ServerOptions options;
+  options.listen_port = 0;
+  options.data_dir = dir_.path().string();
+  options.plaintext = true;
+  options.scrypt_log2_n = 4;  // fast hashing: tests are not about brute-force cost
+  options.clock = clock_;
+  // Every test user registers from 127.0.0.1; per-address limits get their own tests.
+  options.rate_limits.codes_per_address_per_hour = 100000;
+  options.rate_limits.login_failures_per_address = 100000;
+  if (tweak_) tweak_(options);
+  auto server = Server::start(options);
+  REQUIRE_MESSAGE(server.ok(), server.status().to_string());
+  server_ = std::move(*server);
+}
+
+void TestServer::stop() {
+  if (server_) server_->stop();
+  server_.reset();
+}
+
+void TestServer::restart() {
+  stop();
+  start();
+}
+
+std::unique_ptr<TestClient> TestServer::connect() {
+  auto client = TestClient::connect(port());
+  REQUIRE_MESSAGE(client.ok(), client.status().to_string());
+  return std::move(*client);
+}
+
+std::string TestServer::latest_code(const std::string& email) const {
+  auto mail = server::latest_mail_to(mail_dir(), email);
+  if (!mail.ok()) return {};
+  std::smatch match;
+  static const std::regex kCode(R"(\b(\d{6})\b)");
+  return std::regex_search(*mail, match, kCode) ? match[1].str() : std::string();
+}
+
+TestServer::User TestServer::create_user(const std::string& username) {
+  User user;
+  user.username = username;
+  user.email = username + "@example.com";
+  user.password = "password-" + username;
+  auto client = connect();
+  auto coded = client->call(req::request_code(user.email, v1::CODE_PURPOSE_REGISTER));
+  REQUIRE(coded.ok());
+  REQUIRE_MESSAGE(error_of(*coded) == Error::kOk, coded->error().message());
+  const std::string code = latest_code(user.email);
+  REQUIRE(code.size() == 6);
+  auto registered =
+      client->call(req::register_account(username, user.email, user.password, code));
+  REQUIRE(registered.ok());
+  REQUIRE_MESSAGE(error_of(*registered) == Error::kOk, registered->error().message());
+  user.id = registered->register_account().user().user_id();
+  auto logged_in = client->call(req::login(username, user.password));
+  REQUIRE(logged_in.ok());
+  REQUIRE_MESSAGE(error_of(*logged_in) == Error::kOk, logged_in->error().message());
+  user.token = logged_in->login().token();
+  user.device_id = logged_in->login().device_id();
+  user.client = std::move(client);
+  return user;
+}
+
+std::unique_ptr<TestClient> TestServer::login(const User& user, const std::string& device,
+                                              std::string* token) {
+  auto client = connect();
+  auto logged_in = client->call(req::login(user.username, user.password, device));
+  REQUIRE(logged_in.ok());
+  REQUIRE_MESSAGE(error_of(*logged_in) == Error::kOk, logged_in->error().message());
+  if (token) *token = logged_in->login().token();
+  return client;
+}
+
+void TestServer::befriend(User& a, User& b) {
+  v1::Request ask;
+  ask.mutable_send_friend_request()->set_to_user_id(b.id);
+  ask.mutable_send_friend_request()->set_note("hi");
+  auto asked = a.client->call(ask);
+  REQUIRE(asked.ok());
+  REQUIRE_MESSAGE(error_of(*asked) == Error::kOk, asked->error().message());
+  v1::Request answer;
+  answer.mutable_answer_friend_request()->set_request_id(
+      asked->send_friend_request().request().request_id());
+  answer.mutable_answer_friend_request()->set_accept(true);
+  auto answered = b.client->call(answer);
+  REQUIRE(answered.ok());
+  REQUIRE_MESSAGE(error_of(*answered) == Error::kOk, answered->error().message());
+  a.client->drain(100ms);
+  b.client->drain(100ms);
+}
+
+namespace req {
+
+v1::Request request_code(const std::string& email, v1::CodePurpose purpose) {
+  v1::Request r;
+  r.mutable_request_code()->set_email(email);
+  r.mutable_request_code()->set_purpose(purpose);
+  return r;
+}
+
+v1::Request register_account(const std::string& username, const std::string& email,
+                             const std::string& password, const std::string& code) {
+  v1::Request r;
+  auto* m = r.mutable_register_account();
+  m->set_username(username);
+  m->set_email(email);
+  m->set_password(password);
+  m->set_code(code);
+  return r;
+}
+
+v1::Request login(const std::string& login, const std::string& password,
+                  const std::string& device) {
+  v1::Request r;
+  r.mutable_login()->set_login(login);
+  r.mutable_login()->set_password(password);
+  r.mutable_login()->set_device_name(device);
+  return r;
+}
+
+v1::Request resume(const std::string& token) {
+  v1::Request r;
+  r.mutable_resume()->set_token(token);
+  return r;
+}
+
+v1::Request send_text(std::uint64_t to, const std::string& text,
+                      const std::string& client_msg_id) {
+  v1::Request r;
+  r.mutable_send_message()->set_to_user_id(to);
+  r.mutable_send_message()->set_text(text);
+  r.mutable_send_message()->set_client_msg_id(client_msg_id);
+  return r;
+}
+
+v1::Request sync(std::uint64_t after, std::uint32_t limit) {
+  v1::Request r;
+  r.mutable_sync()->set_after_user_seq(after);
+  r.mutable_sync()->set_limit(limit);
+  return r;
+}
+
+v1::Request history(std::uint64_t conversation, std::uint64_t before, std::uint32_t limit) {
+  v1::Request r;
+  r.mutable_history()->set_conversation_id(conversation);
+  r.mutable_history()->set_before_seq(before);
+  r.mutable_history()->set_limit(limit);
+  return r;
+}
+
+v1::Request mark_read(std::uint64_t conversation, std::uint64_t seq) {
+  v1::Request r;
+  r.mutable_mark_read()->set_conversation_id(conversation);
+  r.mutable_mark_read()->set_up_to_seq(seq);
+  return r;
+}
+
+std::string new_client_msg_id() {
+  return std::string(detail::Id128::random().as_bytes());
+}
+
+}  // namespace req
+}  // namespace wechat::testing
