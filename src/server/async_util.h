@@ -28,7 +28,10 @@ auto offload(Executor executor, Fn fn) -> asio::awaitable<std::invoke_result_t<F
           R result = f();
           auto home = asio::get_associated_executor(*h);
           asio::post(home, [h, result = std::move(result)]() mutable {
-            std::move (*h)(std::move(result));
+            // Moved out before the call: the awaitable handler owns the coroutine's frames.
+            auto handler = std::move(*h);
+            h.reset();
+            std::move(handler)(std::move(result));
           });
         });
       },

@@ -130,7 +130,12 @@ asio::awaitable<Result<T>> StoreExecutor::run(Fn fn) {
           if (!commit.ok() && state->result && !state->result->ok()) out = std::move(*state->result);
           auto home = asio::get_associated_executor(state->handler);
           asio::post(home, [state, out = std::move(out)]() mutable {
-            std::move(state->handler)(std::move(out));
+            // Asio's rule: move a handler out of its storage before invoking it. The
+            // awaitable handler owns the coroutine's frames; invoking it in place would leave
+            // a second owner behind in `state`.
+            auto handler = std::move(state->handler);
+            state.reset();
+            std::move(handler)(std::move(out));
           });
         };
         submit(std::move(job));

@@ -104,29 +104,35 @@ asio::awaitable<Reply> handle_request_code(ServerContext& c, Session& s,
   const auto purpose = purpose_of(req.purpose());
   if (!purpose) co_return Status(Error::kInvalidArgument, "purpose must be register or reset");
 
+  // Register and reset codes are counted apart: a new user's reset right after registering
+  // is not blocked by the registration code.
+  const std::string email_key = fmt::format("{}|{}", email, static_cast<int>(*purpose));
   std::int64_t wait = 0;
   if ((wait = c.codes_per_address.retry_after(host_of(s.address()))) > 0 ||
-      (wait = c.codes_per_email_burst.retry_after(email)) > 0 ||
-      (wait = c.codes_per_email.retry_after(email)) > 0) {
+      (wait = c.codes_per_email_burst.retry_after(email_key)) > 0 ||
+      (wait = c.codes_per_email.retry_after(email_key)) > 0) {
     co_return rate_limited(wait, "too many codes requested");
   }
   c.codes_per_address.record(host_of(s.address()));
-  c.codes_per_email_burst.record(email);
-  c.codes_per_email.record(email);
+  c.codes_per_email_burst.record(email_key);
+  c.codes_per_email.record(email_key);
 
   const std::string code = fmt::format("{:06}", detail::random_below(1'000'000));
   const UnixMillis now = c.clock.now_ms();
   CodeRow row{email, *purpose, code_hash(email, *purpose, code), now + c.options.code_ttl.count(), 0};
   // For a reset, the answer is the same whether or not the email has an account.
-  auto stored = co_await c.store.run<bool>([row](ServerStore& store, Effects&) -> Result<bool> {
-    WECHAT_ASSIGN_OR_RETURN(auto user, store.user_by_email(row.email));
-    if (row.purpose == CodePurpose::kRegister && user) {
-      return Status(Error::kEmailTaken, "an account with this email exists; log in or reset");
-    }
-    if (row.purpose == CodePurpose::kReset && !user) return false;
-    WECHAT_TRY(store.put_code(row));
-    return true;
-  });
+  // Named, not a temporary: GCC 12 destroys a capturing lambda temporary in a
+  // co_await expression twice.
+  auto work1 = [row](ServerStore& store, Effects&) -> Result<bool> {
+      WECHAT_ASSIGN_OR_RETURN(auto user, store.user_by_email(row.email));
+      if (row.purpose == CodePurpose::kRegister && user) {
+        return Status(Error::kEmailTaken, "an account with this email exists; log in or reset");
+      }
+      if (row.purpose == CodePurpose::kReset && !user) return false;
+      WECHAT_TRY(store.put_code(row));
+      return true;
+    };
+  auto stored = co_await c.store.run<bool>(std::move(work1));
   if (!stored.ok()) co_return stored.status();
 
   if (*stored) {
@@ -134,7 +140,10 @@ asio::awaitable<Reply> handle_request_code(ServerContext& c, Session& s,
     MailMessage mail{email, verification_mail_subject(purpose_name),
                      verification_mail_body(code, purpose_name,
                                             static_cast<int>(c.options.code_ttl.count() / 60000))};
-    const Status sent = co_await offload(c.workers, [&c, mail] { return c.mailer.send(mail); });
+    // Named, not a temporary: GCC 12 destroys a capturing lambda temporary in a
+    // co_await expression twice.
+    auto work2 = [&c, mail] { return c.mailer.send(mail); };
+    const Status sent = co_await offload(c.workers, std::move(work2));
     if (!sent.ok()) {
       c.log.warn("could not mail a code: {}", sent.to_string());
       co_return Status(Error::kUnavailable, "the server could not send mail right now");
@@ -156,39 +165,46 @@ asio::awaitable<Reply> handle_register(ServerContext& c, Session&,
   const std::string username = req.username();
   const std::string code = req.code();
   // 1. Check everything cheap before spending a password hash on it.
-  auto checked = co_await c.store.run<bool>(
-      [=, now = c.clock.now_ms()](ServerStore& store, Effects& effects) -> Result<bool> {
-        WECHAT_ASSIGN_OR_RETURN(auto by_name, store.user_by_username(username));
-        if (by_name) return Status(Error::kUsernameTaken, "that username is taken");
-        WECHAT_ASSIGN_OR_RETURN(auto by_email, store.user_by_email(email));
-        if (by_email) return Status(Error::kEmailTaken, "an account with this email exists");
-        WECHAT_TRY(check_code(store, effects, email, CodePurpose::kRegister, code, now,
-                              max_attempts, false));
-        return true;
-      });
+  // Named, not a temporary: GCC 12 destroys a capturing lambda temporary in a
+  // co_await expression twice.
+  auto work3 = [=, now = c.clock.now_ms()](ServerStore& store, Effects& effects) -> Result<bool> {
+      WECHAT_ASSIGN_OR_RETURN(auto by_name, store.user_by_username(username));
+      if (by_name) return Status(Error::kUsernameTaken, "that username is taken");
+      WECHAT_ASSIGN_OR_RETURN(auto by_email, store.user_by_email(email));
+      if (by_email) return Status(Error::kEmailTaken, "an account with this email exists");
+      WECHAT_TRY(check_code(store, effects, email, CodePurpose::kRegister, code, now,
+                            max_attempts, false));
+      return true;
+    };
+  auto checked = co_await c.store.run<bool>(std::move(work3));
   if (!checked.ok()) co_return checked.status();
 
   // 2. Hash on the worker pool.
   const unsigned cost = c.options.scrypt_log2_n;
-  auto hash = co_await offload(c.workers, [password = req.password(), cost] {
-    return hash_password(password, cost);
-  });
+  // Named, not a temporary: GCC 12 destroys a capturing lambda temporary in a
+  // co_await expression twice.
+  auto work4 = [password = req.password(), cost] {
+      return hash_password(password, cost);
+    };
+  auto hash = co_await offload(c.workers, std::move(work4));
   if (!hash.ok()) co_return hash.status();
 
   // 3. Check again and create: another registration may have won the race meanwhile.
-  auto created = co_await c.store.run<UserRow>(
-      [=, hash = *hash, now = c.clock.now_ms()](ServerStore& store,
-                                                Effects& effects) -> Result<UserRow> {
-        WECHAT_TRY(check_code(store, effects, email, CodePurpose::kRegister, code, now,
-                              max_attempts, true));
-        UserRow user;
-        user.username = username;
-        user.email = email;
-        user.password_hash = hash;
-        user.created_at = now;
-        WECHAT_ASSIGN_OR_RETURN(user.id, store.create_user(user));
-        return user;
-      });
+  // Named, not a temporary: GCC 12 destroys a capturing lambda temporary in a
+  // co_await expression twice.
+  auto work5 = [=, hash = *hash, now = c.clock.now_ms()](ServerStore& store,
+                                              Effects& effects) -> Result<UserRow> {
+      WECHAT_TRY(check_code(store, effects, email, CodePurpose::kRegister, code, now,
+                            max_attempts, true));
+      UserRow user;
+      user.username = username;
+      user.email = email;
+      user.password_hash = hash;
+      user.created_at = now;
+      WECHAT_ASSIGN_OR_RETURN(user.id, store.create_user(user));
+      return user;
+    };
+  auto created = co_await c.store.run<UserRow>(std::move(work5));
   if (!created.ok()) co_return created.status();
   c.log.info("registered user {} ({})", created->username, created->id);
   v1::Response response;
@@ -225,10 +241,15 @@ asio::awaitable<Reply> handle_login(ServerContext& c, Session& s, const v1::Logi
     co_return rate_limited(wait, "too many failed logins");
   }
 
-  auto user = co_await c.store.run<std::optional<UserRow>>(
-      [login, by_email](ServerStore& store, Effects&) {
-        return by_email ? store.user_by_email(login) : store.user_by_username(login);
-      });
+  // Named, not a temporary: GCC 12 destroys a capturing lambda temporary in a
+
+  // co_await expression twice.
+
+  auto work6 = [login, by_email](ServerStore& store, Effects&) {
+       return by_email ? store.user_by_email(login) : store.user_by_username(login);
+     };
+
+  auto user = co_await c.store.run<std::optional<UserRow>>(std::move(work6));
   if (!user.ok()) co_return user.status();
   // One failure budget per account, whether it is named by username or by email.
   const std::string account_key = *user ? "user:" + std::to_string((*user)->id) : "login:" + login;
@@ -237,9 +258,12 @@ asio::awaitable<Reply> handle_login(ServerContext& c, Session& s, const v1::Logi
   }
 
   const std::string stored_hash = *user ? (*user)->password_hash : dummy_hash(c.options.scrypt_log2_n);
-  auto verified = co_await offload(c.workers, [password = req.password(), stored_hash] {
-    return verify_password(password, stored_hash);
-  });
+  // Named, not a temporary: GCC 12 destroys a capturing lambda temporary in a
+  // co_await expression twice.
+  auto work7 = [password = req.password(), stored_hash] {
+      return verify_password(password, stored_hash);
+    };
+  auto verified = co_await offload(c.workers, std::move(work7));
   if (!verified.ok()) co_return verified.status();
   if (!*user || !*verified) {
     c.login_failures_per_address.record(address);
@@ -259,20 +283,22 @@ asio::awaitable<Reply> handle_login(ServerContext& c, Session& s, const v1::Logi
   fresh.session.device_name = device_name;
   fresh.session.created_at = now;
   fresh.session.expires_at = now + c.options.session_ttl.count();
-  auto created = co_await c.store.run<NewSession>(
-      [fresh](ServerStore& store, Effects& effects) mutable -> Result<NewSession> {
-        std::vector<std::uint64_t> replaced;
-        WECHAT_ASSIGN_OR_RETURN(fresh.session.device_id,
-                                store.create_session(fresh.session, replaced));
-        for (auto device : replaced) {
-          effects.end_sessions(fresh.user.id,
-                               Status(Error::kSessionExpired,
-                                      "logged in again on this device elsewhere"),
-                               device);
-        }
-        WECHAT_ASSIGN_OR_RETURN(fresh.head, store.log_head(fresh.user.id));
-        return fresh;
-      });
+  // Named, not a temporary: GCC 12 destroys a capturing lambda temporary in a
+  // co_await expression twice.
+  auto work8 = [fresh](ServerStore& store, Effects& effects) mutable -> Result<NewSession> {
+      std::vector<std::uint64_t> replaced;
+      WECHAT_ASSIGN_OR_RETURN(fresh.session.device_id,
+                              store.create_session(fresh.session, replaced));
+      for (auto device : replaced) {
+        effects.end_sessions(fresh.user.id,
+                             Status(Error::kSessionExpired,
+                                    "logged in again on this device elsewhere"),
+                             device);
+      }
+      WECHAT_ASSIGN_OR_RETURN(fresh.head, store.log_head(fresh.user.id));
+      return fresh;
+    };
+  auto created = co_await c.store.run<NewSession>(std::move(work8));
   if (!created.ok()) co_return created.status();
   if (s.identity()) co_return Status(Error::kInvalidArgument, "already logged in; log out first");
   s.authenticate({created->user.id, created->session.device_id, created->user.username});
@@ -290,21 +316,23 @@ asio::awaitable<Reply> handle_resume(ServerContext& c, Session& s, const v1::Res
     c.login_failures_per_address.record(address);
     co_return Status(Error::kSessionExpired, "this session is not valid; log in again");
   }
-  auto resumed = co_await c.store.run<NewSession>(
-      [hash = detail::sha256(req.token()), now = c.clock.now_ms()](
-          ServerStore& store, Effects&) -> Result<NewSession> {
-        WECHAT_ASSIGN_OR_RETURN(auto session, store.session_by_token_hash(hash));
-        if (!session || session->expires_at <= now) {
-          return Status(Error::kSessionExpired, "this session is not valid; log in again");
-        }
-        WECHAT_ASSIGN_OR_RETURN(auto user, store.user_by_id(session->user_id));
-        if (!user) return Status(Error::kSessionExpired, "this account no longer exists");
-        NewSession out;
-        out.user = std::move(*user);
-        out.session = std::move(*session);
-        WECHAT_ASSIGN_OR_RETURN(out.head, store.log_head(out.user.id));
-        return out;
-      });
+  // Named, not a temporary: GCC 12 destroys a capturing lambda temporary in a
+  // co_await expression twice.
+  auto work9 = [hash = detail::sha256(req.token()), now = c.clock.now_ms()](
+        ServerStore& store, Effects&) -> Result<NewSession> {
+      WECHAT_ASSIGN_OR_RETURN(auto session, store.session_by_token_hash(hash));
+      if (!session || session->expires_at <= now) {
+        return Status(Error::kSessionExpired, "this session is not valid; log in again");
+      }
+      WECHAT_ASSIGN_OR_RETURN(auto user, store.user_by_id(session->user_id));
+      if (!user) return Status(Error::kSessionExpired, "this account no longer exists");
+      NewSession out;
+      out.user = std::move(*user);
+      out.session = std::move(*session);
+      WECHAT_ASSIGN_OR_RETURN(out.head, store.log_head(out.user.id));
+      return out;
+    };
+  auto resumed = co_await c.store.run<NewSession>(std::move(work9));
   if (!resumed.ok()) {
     if (resumed.code() == Error::kSessionExpired) c.login_failures_per_address.record(address);
     co_return resumed.status();
@@ -316,10 +344,13 @@ asio::awaitable<Reply> handle_resume(ServerContext& c, Session& s, const v1::Res
 
 asio::awaitable<Reply> handle_logout(ServerContext& c, Session& s, const v1::Logout&) {
   WECHAT_CO_ASSIGN_OR_RETURN(const auto me, require_login(s));
-  auto done = co_await c.store.run<bool>([device = me.device_id](ServerStore& store, Effects&) -> Result<bool> {
-    WECHAT_TRY(store.delete_session(device));
-    return true;
-  });
+  // Named, not a temporary: GCC 12 destroys a capturing lambda temporary in a
+  // co_await expression twice.
+  auto work10 = [device = me.device_id](ServerStore& store, Effects&) -> Result<bool> {
+      WECHAT_TRY(store.delete_session(device));
+      return true;
+    };
+  auto done = co_await c.store.run<bool>(std::move(work10));
   if (!done.ok()) co_return done.status();
   s.deauthenticate();
   v1::Response response;
@@ -335,33 +366,46 @@ asio::awaitable<Reply> handle_reset_password(ServerContext& c, Session&,
   const unsigned max_attempts = c.options.code_max_attempts;
   const std::string code = req.code();
 
-  auto checked = co_await c.store.run<bool>(
-      [=, now = c.clock.now_ms()](ServerStore& store, Effects& effects) -> Result<bool> {
-        WECHAT_TRY(check_code(store, effects, email, CodePurpose::kReset, code, now,
-                              max_attempts, false));
-        return true;
-      });
+  // Named, not a temporary: GCC 12 destroys a capturing lambda temporary in a
+
+  // co_await expression twice.
+
+  auto work11 = [=, now = c.clock.now_ms()](ServerStore& store, Effects& effects) -> Result<bool> {
+       WECHAT_TRY(check_code(store, effects, email, CodePurpose::kReset, code, now,
+                             max_attempts, false));
+       return true;
+     };
+
+  auto checked = co_await c.store.run<bool>(std::move(work11));
   if (!checked.ok()) co_return checked.status();
 
   const unsigned cost = c.options.scrypt_log2_n;
-  auto hash = co_await offload(c.workers, [password = req.new_password(), cost] {
-    return hash_password(password, cost);
-  });
+  // Named, not a temporary: GCC 12 destroys a capturing lambda temporary in a
+  // co_await expression twice.
+  auto work12 = [password = req.new_password(), cost] {
+      return hash_password(password, cost);
+    };
+  auto hash = co_await offload(c.workers, std::move(work12));
   if (!hash.ok()) co_return hash.status();
 
-  auto done = co_await c.store.run<std::uint64_t>(
-      [=, hash = *hash, now = c.clock.now_ms()](ServerStore& store,
-                                                Effects& effects) -> Result<std::uint64_t> {
-        WECHAT_TRY(check_code(store, effects, email, CodePurpose::kReset, code, now,
-                              max_attempts, true));
-        WECHAT_ASSIGN_OR_RETURN(auto user, store.user_by_email(email));
-        if (!user) return Status(Error::kCodeExpired, "no valid code for this email");
-        WECHAT_TRY(store.set_password_hash(user->id, hash));
-        WECHAT_TRY(store.delete_sessions_of_user(user->id));
-        effects.end_sessions(user->id, Status(Error::kSessionExpired,
-                                              "the password was reset; log in again"));
-        return user->id;
-      });
+  // Named, not a temporary: GCC 12 destroys a capturing lambda temporary in a
+
+  // co_await expression twice.
+
+  auto work13 = [=, hash = *hash, now = c.clock.now_ms()](ServerStore& store,
+                                               Effects& effects) -> Result<std::uint64_t> {
+       WECHAT_TRY(check_code(store, effects, email, CodePurpose::kReset, code, now,
+                             max_attempts, true));
+       WECHAT_ASSIGN_OR_RETURN(auto user, store.user_by_email(email));
+       if (!user) return Status(Error::kCodeExpired, "no valid code for this email");
+       WECHAT_TRY(store.set_password_hash(user->id, hash));
+       WECHAT_TRY(store.delete_sessions_of_user(user->id));
+       effects.end_sessions(user->id, Status(Error::kSessionExpired,
+                                             "the password was reset; log in again"));
+       return user->id;
+     };
+
+  auto done = co_await c.store.run<std::uint64_t>(std::move(work13));
   if (!done.ok()) co_return done.status();
   c.log.info("password reset for user {}", *done);
   v1::Response response;

@@ -63,41 +63,43 @@ asio::awaitable<Reply> handle_send_message(ServerContext& c, Session& s,
   WECHAT_CO_TRY(validate_text(req.text(), c.options.max_text_bytes));
 
   const bool allow_strangers = c.options.allow_strangers;
-  auto ack = co_await c.store.run<v1::SendMessageOk>(
-      [=, me = me, to = req.to_user_id(), cid = req.client_msg_id(), text = req.text(),
-       now = c.clock.now_ms()](ServerStore& store, Effects& effects) -> Result<v1::SendMessageOk> {
-        // Exactly once: a resent client_msg_id gets the original answer and changes nothing.
-        WECHAT_ASSIGN_OR_RETURN(auto earlier, store.message_by_client_id(me.user_id, cid));
-        if (earlier) return ack_of(*earlier, true);
+  // Named, not a temporary: GCC 12 destroys a capturing lambda temporary in a
+  // co_await expression twice.
+  auto work1 = [=, me = me, to = req.to_user_id(), cid = req.client_msg_id(), text = req.text(),
+     now = c.clock.now_ms()](ServerStore& store, Effects& effects) -> Result<v1::SendMessageOk> {
+      // Exactly once: a resent client_msg_id gets the original answer and changes nothing.
+      WECHAT_ASSIGN_OR_RETURN(auto earlier, store.message_by_client_id(me.user_id, cid));
+      if (earlier) return ack_of(*earlier, true);
 
-        WECHAT_ASSIGN_OR_RETURN(auto recipient, store.user_by_id(to));
-        if (!recipient) return Status(Error::kNotFound, "no such user");
-        if (!allow_strangers) {
-          WECHAT_ASSIGN_OR_RETURN(bool friends, store.are_friends(me.user_id, to));
-          if (!friends) return Status(Error::kNotFriends, "you can only message friends");
-        }
-        WECHAT_ASSIGN_OR_RETURN(auto conversation,
-                                store.direct_conversation(me.user_id, to, true, now));
-        v1::Message message;
-        message.set_conversation_id(*conversation);
-        message.set_sender_id(me.user_id);
-        message.set_recipient_id(to);
-        message.set_client_msg_id(cid);
-        message.set_server_time_ms(now);
-        message.set_text(text);
-        message.set_kind(v1::CONVERSATION_KIND_DIRECT);
-        message.set_sender_username(me.username);
-        WECHAT_ASSIGN_OR_RETURN(message, store.append_message(std::move(message)));
+      WECHAT_ASSIGN_OR_RETURN(auto recipient, store.user_by_id(to));
+      if (!recipient) return Status(Error::kNotFound, "no such user");
+      if (!allow_strangers) {
+        WECHAT_ASSIGN_OR_RETURN(bool friends, store.are_friends(me.user_id, to));
+        if (!friends) return Status(Error::kNotFriends, "you can only message friends");
+      }
+      WECHAT_ASSIGN_OR_RETURN(auto conversation,
+                              store.direct_conversation(me.user_id, to, true, now));
+      v1::Message message;
+      message.set_conversation_id(*conversation);
+      message.set_sender_id(me.user_id);
+      message.set_recipient_id(to);
+      message.set_client_msg_id(cid);
+      message.set_server_time_ms(now);
+      message.set_text(text);
+      message.set_kind(v1::CONVERSATION_KIND_DIRECT);
+      message.set_sender_username(me.username);
+      WECHAT_ASSIGN_OR_RETURN(message, store.append_message(std::move(message)));
 
-        v1::LogEntry entry;
-        entry.set_created_at_ms(now);
-        *entry.mutable_message() = message;
-        // The sender's own devices get it too: that is how a second device sees what the
-        // first one sent, and how the sending device's log position stays gap-free.
-        WECHAT_TRY(append_and_push(store, effects, to, entry));
-        WECHAT_TRY(append_and_push(store, effects, me.user_id, entry));
-        return ack_of(message, false);
-      });
+      v1::LogEntry entry;
+      entry.set_created_at_ms(now);
+      *entry.mutable_message() = message;
+      // The sender's own devices get it too: that is how a second device sees what the
+      // first one sent, and how the sending device's log position stays gap-free.
+      WECHAT_TRY(append_and_push(store, effects, to, entry));
+      WECHAT_TRY(append_and_push(store, effects, me.user_id, entry));
+      return ack_of(message, false);
+    };
+  auto ack = co_await c.store.run<v1::SendMessageOk>(std::move(work1));
   if (!ack.ok()) co_return ack.status();
   v1::Response response;
   *response.mutable_send_message() = std::move(*ack);
@@ -107,10 +109,12 @@ asio::awaitable<Reply> handle_send_message(ServerContext& c, Session& s,
 asio::awaitable<Reply> handle_sync(ServerContext& c, Session& s, const v1::Sync& req) {
   WECHAT_CO_ASSIGN_OR_RETURN(const auto me, require_login(s));
   const std::uint32_t limit = req.limit() == 0 ? 200 : std::min<std::uint32_t>(req.limit(), 1000);
-  auto page = co_await c.store.run<SyncPage>(
-      [me = me.user_id, after = req.after_user_seq(), limit](ServerStore& store, Effects&) {
-        return store.sync(me, after, limit);
-      });
+  // Named, not a temporary: GCC 12 destroys a capturing lambda temporary in a
+  // co_await expression twice.
+  auto work2 = [me = me.user_id, after = req.after_user_seq(), limit](ServerStore& store, Effects&) {
+      return store.sync(me, after, limit);
+    };
+  auto page = co_await c.store.run<SyncPage>(std::move(work2));
   if (!page.ok()) co_return page.status();
   v1::Response response;
   auto* ok = response.mutable_sync();
@@ -137,26 +141,28 @@ asio::awaitable<Reply> handle_sync(ServerContext& c, Session& s, const v1::Sync&
 asio::awaitable<Reply> handle_history(ServerContext& c, Session& s, const v1::History& req) {
   WECHAT_CO_ASSIGN_OR_RETURN(const auto me, require_login(s));
   const std::uint32_t limit = req.limit() == 0 ? 50 : std::min<std::uint32_t>(req.limit(), 200);
-  auto page = co_await c.store.run<v1::HistoryOk>(
-      [me = me.user_id, conv = req.conversation_id(), before = req.before_seq(), limit,
-       budget = page_budget(c)](ServerStore& store, Effects&) -> Result<v1::HistoryOk> {
-        WECHAT_TRY(require_member(store, conv, me).status());
-        // One more than asked tells whether an older page exists.
-        WECHAT_ASSIGN_OR_RETURN(auto messages, store.history(conv, before, limit + 1));
-        v1::HistoryOk out;
-        out.set_has_more(messages.size() > limit);
-        if (messages.size() > limit) messages.resize(limit);
-        std::size_t bytes = 0;
-        for (auto& m : messages) {
-          bytes += m.ByteSizeLong() + 8;
-          if (bytes > budget && out.messages_size() > 0) {
-            out.set_has_more(true);
-            break;
-          }
-          *out.add_messages() = std::move(m);
+  // Named, not a temporary: GCC 12 destroys a capturing lambda temporary in a
+  // co_await expression twice.
+  auto work3 = [me = me.user_id, conv = req.conversation_id(), before = req.before_seq(), limit,
+     budget = page_budget(c)](ServerStore& store, Effects&) -> Result<v1::HistoryOk> {
+      WECHAT_TRY(require_member(store, conv, me).status());
+      // One more than asked tells whether an older page exists.
+      WECHAT_ASSIGN_OR_RETURN(auto messages, store.history(conv, before, limit + 1));
+      v1::HistoryOk out;
+      out.set_has_more(messages.size() > limit);
+      if (messages.size() > limit) messages.resize(limit);
+      std::size_t bytes = 0;
+      for (auto& m : messages) {
+        bytes += m.ByteSizeLong() + 8;
+        if (bytes > budget && out.messages_size() > 0) {
+          out.set_has_more(true);
+          break;
         }
-        return out;
-      });
+        *out.add_messages() = std::move(m);
+      }
+      return out;
+    };
+  auto page = co_await c.store.run<v1::HistoryOk>(std::move(work3));
   if (!page.ok()) co_return page.status();
   v1::Response response;
   *response.mutable_history() = std::move(*page);
@@ -169,28 +175,30 @@ namespace {
 asio::awaitable<Reply> advance_marker(ServerContext& c, Session& s, std::uint64_t conversation,
                                       std::uint64_t seq, bool read) {
   WECHAT_CO_ASSIGN_OR_RETURN(const auto me, require_login(s));
-  auto marked = co_await c.store.run<bool>(
-      [me = me.user_id, conversation, seq, read, now = c.clock.now_ms()](
-          ServerStore& store, Effects& effects) -> Result<bool> {
-        WECHAT_ASSIGN_OR_RETURN(auto membership, require_member(store, conversation, me));
-        WECHAT_ASSIGN_OR_RETURN(auto advanced,
-                                read ? store.advance_read_marker(conversation, me, seq)
-                                     : store.advance_delivered_marker(conversation, me, seq));
-        if (!advanced) return false;  // older or equal marker: accepted, nothing to tell
-        v1::LogEntry entry;
-        entry.set_created_at_ms(now);
-        auto* marker = read ? entry.mutable_read_marker() : entry.mutable_delivered_marker();
-        marker->set_conversation_id(conversation);
-        marker->set_reader_id(me);
-        marker->set_up_to_seq(*advanced);
-        // A read marker also updates unread counts on the reader's other devices; a delivery
-        // marker matters only to the senders.
-        if (read) WECHAT_TRY(append_and_push(store, effects, me, entry));
-        for (auto other : membership.other_members) {
-          WECHAT_TRY(append_and_push(store, effects, other, entry));
-        }
-        return true;
-      });
+  // Named, not a temporary: GCC 12 destroys a capturing lambda temporary in a
+  // co_await expression twice.
+  auto work4 = [me = me.user_id, conversation, seq, read, now = c.clock.now_ms()](
+        ServerStore& store, Effects& effects) -> Result<bool> {
+      WECHAT_ASSIGN_OR_RETURN(auto membership, require_member(store, conversation, me));
+      WECHAT_ASSIGN_OR_RETURN(auto advanced,
+                              read ? store.advance_read_marker(conversation, me, seq)
+                                   : store.advance_delivered_marker(conversation, me, seq));
+      if (!advanced) return false;  // older or equal marker: accepted, nothing to tell
+      v1::LogEntry entry;
+      entry.set_created_at_ms(now);
+      auto* marker = read ? entry.mutable_read_marker() : entry.mutable_delivered_marker();
+      marker->set_conversation_id(conversation);
+      marker->set_reader_id(me);
+      marker->set_up_to_seq(*advanced);
+      // A read marker also updates unread counts on the reader's other devices; a delivery
+      // marker matters only to the senders.
+      if (read) WECHAT_TRY(append_and_push(store, effects, me, entry));
+      for (auto other : membership.other_members) {
+        WECHAT_TRY(append_and_push(store, effects, other, entry));
+      }
+      return true;
+    };
+  auto marked = co_await c.store.run<bool>(std::move(work4));
   if (!marked.ok()) co_return marked.status();
   co_return v1::Response();
 }
@@ -212,18 +220,20 @@ asio::awaitable<Reply> handle_mark_delivered(ServerContext& c, Session& s,
 
 asio::awaitable<Reply> handle_set_typing(ServerContext& c, Session& s, const v1::SetTyping& req) {
   WECHAT_CO_ASSIGN_OR_RETURN(const auto me, require_login(s));
-  auto sent = co_await c.store.run<bool>(
-      [me = me.user_id, conv = req.conversation_id(), typing = req.typing()](
-          ServerStore& store, Effects& effects) -> Result<bool> {
-        WECHAT_ASSIGN_OR_RETURN(auto membership, require_member(store, conv, me));
-        v1::Event event;
-        auto* t = event.mutable_typing();
-        t->set_conversation_id(conv);
-        t->set_user_id(me);
-        t->set_typing(typing);
-        for (auto other : membership.other_members) effects.push(other, event);
-        return true;
-      });
+  // Named, not a temporary: GCC 12 destroys a capturing lambda temporary in a
+  // co_await expression twice.
+  auto work5 = [me = me.user_id, conv = req.conversation_id(), typing = req.typing()](
+        ServerStore& store, Effects& effects) -> Result<bool> {
+      WECHAT_ASSIGN_OR_RETURN(auto membership, require_member(store, conv, me));
+      v1::Event event;
+      auto* t = event.mutable_typing();
+      t->set_conversation_id(conv);
+      t->set_user_id(me);
+      t->set_typing(typing);
+      for (auto other : membership.other_members) effects.push(other, event);
+      return true;
+    };
+  auto sent = co_await c.store.run<bool>(std::move(work5));
   if (!sent.ok()) co_return sent.status();
   v1::Response response;
   response.mutable_set_typing();
@@ -233,8 +243,10 @@ asio::awaitable<Reply> handle_set_typing(ServerContext& c, Session& s, const v1:
 asio::awaitable<Reply> handle_list_conversations(ServerContext& c, Session& s,
                                                  const v1::ListConversations&) {
   WECHAT_CO_ASSIGN_OR_RETURN(const auto me, require_login(s));
-  auto list = co_await c.store.run<std::vector<v1::ConversationSummary>>(
-      [me = me.user_id](ServerStore& store, Effects&) { return store.conversations(me); });
+  // Named, not a temporary: GCC 12 destroys a capturing lambda temporary in a
+  // co_await expression twice.
+  auto work6 = [me = me.user_id](ServerStore& store, Effects&) { return store.conversations(me); };
+  auto list = co_await c.store.run<std::vector<v1::ConversationSummary>>(std::move(work6));
   if (!list.ok()) co_return list.status();
   v1::Response response;
   auto* ok = response.mutable_list_conversations();

@@ -3,11 +3,36 @@
 #include <doctest/doctest.h>
 
 #include <set>
+#include <thread>
 
 #include "support/test_server.h"
 
 using namespace wechat;
 using namespace wechat::testing;
+
+namespace {
+
+/// Sends `count` texts keeping at most `window` in flight (the server bounds in-flight requests
+/// per connection) and returns the acks in send order.
+std::vector<v1::SendMessageOk> pipeline(TestClient& client, std::uint64_t to, int count,
+                                        int window = 128) {
+  std::vector<v1::SendMessageOk> acks;
+  std::vector<std::uint64_t> ids;
+  for (int i = 0; i < count; ++i) {
+    ids.push_back(client.send(req::send_text(to, std::to_string(i), req::new_client_msg_id())));
+    if (static_cast<int>(ids.size()) - static_cast<int>(acks.size()) >= window || i + 1 == count) {
+      for (std::size_t k = acks.size(); k < ids.size(); ++k) {
+        auto response = client.wait_response(ids[k]);
+        REQUIRE(response.ok());
+        REQUIRE_MESSAGE(error_of(*response) == Error::kOk, response->error().message());
+        acks.push_back(response->send_message());
+      }
+    }
+  }
+  return acks;
+}
+
+}  // namespace
 
 TEST_CASE("delivery: 1,000 messages pipelined on one connection arrive once each, in order") {
   TestServer server;
@@ -16,18 +41,9 @@ TEST_CASE("delivery: 1,000 messages pipelined on one connection arrive once each
   server.befriend(alice, bob);
 
   constexpr int kCount = 1000;
-  std::vector<std::uint64_t> ids;
-  for (int i = 0; i < kCount; ++i) {
-    ids.push_back(alice.client->send(req::send_text(bob.id, std::to_string(i), req::new_client_msg_id())));
-  }
-  std::uint64_t last_seq = 0;
-  for (auto id : ids) {
-    auto response = alice.client->wait_response(id);
-    REQUIRE(response.ok());
-    REQUIRE(error_of(*response) == Error::kOk);
-    CHECK(response->send_message().seq() == last_seq + 1);  // acks in send order
-    last_seq = response->send_message().seq();
-  }
+  auto acks = pipeline(*alice.client, bob.id, kCount);
+  for (int i = 0; i < kCount; ++i) CHECK(acks[i].seq() == static_cast<std::uint64_t>(i + 1));
+
   std::uint64_t last_user_seq = 0;
   for (int i = 0; i < kCount; ++i) {
     auto entry = bob.client->next_log();
@@ -49,12 +65,8 @@ TEST_CASE("delivery: two senders at once to one recipient; the recipient's log i
   server.befriend(carol, bob);
   bob.client->drain(100ms);
   constexpr int kEach = 300;
-  std::thread a([&] {
-    for (int i = 0; i < kEach; ++i) alice.client->send(req::send_text(bob.id, "a", req::new_client_msg_id()));
-  });
-  std::thread c([&] {
-    for (int i = 0; i < kEach; ++i) carol.client->send(req::send_text(bob.id, "c", req::new_client_msg_id()));
-  });
+  std::thread a([&] { pipeline(*alice.client, bob.id, kEach); });
+  std::thread c([&] { pipeline(*carol.client, bob.id, kEach); });
   a.join();
   c.join();
   std::set<std::uint64_t> message_ids;

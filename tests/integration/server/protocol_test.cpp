@@ -157,3 +157,16 @@ TEST_CASE("protocol: many requests in flight on one connection are all answered 
     CHECK(error_of(*response) == Error::kOk);
   }
 }
+
+TEST_CASE("protocol: a text field that is not UTF-8 closes that connection, others carry on") {
+  TestServer server;
+  auto alice = server.create_user("alice");
+  auto bob = server.create_user("bob");
+  server.befriend(alice, bob);
+  // protobuf refuses to parse a string field that is not UTF-8: the frame is garbage.
+  auto mallory = server.login(alice, "other-device");
+  mallory->send(req::send_text(bob.id, std::string("bad \xff utf8"), req::new_client_msg_id()));
+  CHECK(mallory->wait_closed().has_value());
+  CHECK(call_error(*alice.client, req::send_text(bob.id, "fine", req::new_client_msg_id())) ==
+        Error::kOk);
+}
