@@ -1,0 +1,529 @@
+// SPDX-License-Identifier: MIT
+#include "transport/connection.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <asio/ssl/error.hpp>
+#include <asio/ssl/stream.hpp>
+#include <utility>
+#include <variant>
+
+#include "transport/tls_internal.h"
+
+namespace wechat::transport {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using asio::ip::tcp;
+using TlsStream = asio::ssl::stream<tcp::socket>;
+
+// Reads start small so ten thousand idle connections cost little, and double while the peer
+// keeps filling them (a burst, or one large frame).
+constexpr std::size_t kInitialReadSize = std::size_t{4} << 10;
+constexpr std::size_t kMaxReadSize = std::size_t{64} << 10;
+constexpr std::size_t kDiscardSize = std::size_t{4} << 10;
+
+// One plain-TCP write gathers at most this much (one writev; Linux takes up to 1024 iovecs).
+constexpr std::size_t kMaxGatherBuffers = 64;
+constexpr std::size_t kMaxGatherBytes = std::size_t{1} << 20;
+// asio::ssl writes one buffer per SSL_write, so for TLS small frames are copied into one buffer
+// of up to this size: one SSL_write, four 16 KiB records, one socket write.
+constexpr std::size_t kCoalesceBytes = std::size_t{64} << 10;
+
+std::string format_endpoint(const tcp::socket& socket) {
+  std::error_code ec;
+  const tcp::endpoint ep = socket.remote_endpoint(ec);
+  if (ec) return "unknown";
+  if (ep.address().is_v6()) return fmt::format("[{}]:{}", ep.address().to_string(), ep.port());
+  return fmt::format("{}:{}", ep.address().to_string(), ep.port());
+}
+
+// Socket errors are kIo with the OS's message; failures inside TLS after the handshake (a bad
+// record, a decryption error) are kTls.
+Status io_failure(const char* what, const std::error_code& ec) {
+  const Error code = ec.category() == asio::error::get_ssl_category() ? Error::kTls : Error::kIo;
+  return Status(code, fmt::format("{} failed: {}", what, ec.message()));
+}
+
+template <typename... Fs>
+struct Overloaded : Fs... {
+  using Fs::operator()...;
+};
+template <typename... Fs>
+Overloaded(Fs...) -> Overloaded<Fs...>;
+
+}  // namespace
+
+// The socket, either plain or wrapped in TLS. Operations are written once as generic lambdas
+// and instantiated for both through std::visit: no virtual calls, no per-operation allocation
+// beyond asio's own.
+struct Connection::Stream {
+  explicit Stream(tcp::socket socket) : v(std::in_place_index<0>, std::move(socket)) {}
+  Stream(tcp::socket socket, asio::ssl::context& ctx)
+      : v(std::in_place_index<1>, std::move(socket), ctx) {}
+
+  tcp::socket& socket() {
+    return std::visit(Overloaded{[](tcp::socket& s) -> tcp::socket& { return s; },
+                                 [](TlsStream& s) -> tcp::socket& { return s.next_layer(); }},
+                      v);
+  }
+  // REQUIRES: a TLS stream.
+  TlsStream& tls() { return std::get<1>(v); }
+
+  template <typename F>
+  void visit(F&& f) {
+    std::visit(std::forward<F>(f), v);
+  }
+
+  std::variant<tcp::socket, TlsStream> v;
+};
+
+std::shared_ptr<Connection> Connection::create(tcp::socket socket,
+                                               std::shared_ptr<asio::ssl::context> tls,
+                                               TlsRole role, ConnectionOptions options) {
+  return std::shared_ptr<Connection>(
+      new Connection(std::move(socket), std::move(tls), role, std::move(options)));
+}
+
+Connection::Connection(tcp::socket socket, std::shared_ptr<asio::ssl::context> tls, TlsRole role,
+                       ConnectionOptions options)
+    : strand_(socket.get_executor()),
+      options_(std::move(options)),
+      remote_address_(format_endpoint(socket)),
+      tls_(std::move(tls)),
+      role_(role),
+      stream_(tls_ ? std::make_unique<Stream>(std::move(socket), *tls_)
+                   : std::make_unique<Stream>(std::move(socket))),
+      decoder_(options_.max_frame_bytes),
+      read_size_(kInitialReadSize),
+      idle_timeout_(options_.idle_timeout),
+      idle_timer_(strand_),
+      heartbeat_timer_(strand_),
+      deadline_timer_(strand_) {}
+
+Connection::~Connection() = default;
+
+bool Connection::is_tls() const noexcept { return stream_->v.index() == 1; }
+
+// ---- Public, thread-safe entry points: they only post to the strand. ----
+
+void Connection::start(ConnectionHandler handler) {
+  asio::post(strand_, [self = shared_from_this(), handler = std::move(handler)]() mutable {
+    self->do_start(std::move(handler));
+  });
+}
+
+void Connection::send(const v1::Frame& frame) {
+  if (stopping_.load(std::memory_order_acquire)) return;
+  send_encoded(std::make_shared<const std::string>(encode_frame(frame)));
+}
+
+void Connection::send_encoded(std::shared_ptr<const std::string> encoded) {
+  if (!encoded || encoded->empty() || stopping_.load(std::memory_order_acquire)) return;
+  // Counted here, on the sender's thread, so the bound also covers frames still travelling
+  // through the strand's queue, not only those in queue_.
+  const std::size_t n = encoded->size();
+  const std::size_t before = queued_bytes_.fetch_add(n, std::memory_order_relaxed);
+  if (before + n > options_.max_send_queue_bytes) {
+    queued_bytes_.fetch_sub(n, std::memory_order_relaxed);
+    // stopping_ also drops every later send(): the peer never sees a gap followed by more data.
+    if (!stopping_.exchange(true, std::memory_order_acq_rel)) {
+      asio::post(strand_, [self = shared_from_this()] {
+        self->fail(
+            Status(Error::kResourceExhausted, fmt::format("slow consumer: send queue over {} bytes",
+                                                          self->options_.max_send_queue_bytes)));
+      });
+    }
+    return;
+  }
+  asio::post(strand_, [self = shared_from_this(), encoded = std::move(encoded)]() mutable {
+    self->enqueue(std::move(encoded));
+  });
+}
+
+void Connection::close() {
+  stopping_.store(true, std::memory_order_release);
+  asio::post(strand_, [self = shared_from_this()] { self->begin_close(); });
+}
+
+void Connection::abort(Status reason) {
+  stopping_.store(true, std::memory_order_release);
+  asio::post(strand_, [self = shared_from_this(), reason = std::move(reason)]() mutable {
+    self->fail(std::move(reason));
+  });
+}
+
+void Connection::set_idle_timeout(std::chrono::milliseconds timeout) {
+  asio::post(strand_, [self = shared_from_this(), timeout] {
+    self->idle_timeout_ = timeout;
+    if (self->state_ == State::kOpen) self->arm_idle_timer();
+  });
+}
+
+// ---- Strand side. ----
+
+void Connection::handshake_as_client(const std::string& host, std::function<void(Status)> done) {
+  TlsStream& tls = stream_->tls();
+  Status configured = detail::configure_client_session(tls.native_handle(), host);
+  if (!configured.ok()) {
+    done(std::move(configured));
+    return;
+  }
+  SSL* ssl = tls.native_handle();  // lives as long as the stream, which `self` keeps
+  tls.async_handshake(
+      asio::ssl::stream_base::client,
+      [self = shared_from_this(), ssl, done = std::move(done)](const std::error_code& ec) {
+        if (ec) {
+          done(detail::tls_handshake_failure(ssl, ec));
+          return;
+        }
+        self->handshaken_ = true;
+        done(Status());
+      });
+}
+
+void Connection::do_start(ConnectionHandler handler) {
+  if (started_) return;
+  started_ = true;
+  handler_ = std::move(handler);
+  if (state_ == State::kClosed) {  // closed or aborted before start(): report that, once
+    ConnectionHandler h = std::move(handler_);
+    handler_ = {};
+    if (h.on_close) h.on_close(close_status_);
+    return;
+  }
+  if (!is_tls() || handshaken_) {
+    open();
+    return;
+  }
+  state_ = State::kHandshaking;
+  deadline_timer_.expires_after(options_.handshake_timeout);
+  deadline_timer_.async_wait([self = shared_from_this()](const std::error_code& ec) {
+    if (ec || self->state_ != State::kHandshaking) return;
+    self->finish(Status(Error::kTimeout, fmt::format("TLS handshake not done within {} ms",
+                                                     self->options_.handshake_timeout.count())));
+  });
+  const auto type =
+      role_ == TlsRole::kServer ? asio::ssl::stream_base::server : asio::ssl::stream_base::client;
+  TlsStream& tls = stream_->tls();
+  SSL* ssl = tls.native_handle();
+  tls.async_handshake(type, [self = shared_from_this(), ssl](const std::error_code& ec) {
+    if (self->state_ != State::kHandshaking) return;  // timed out or aborted meanwhile
+    self->deadline_timer_.cancel();
+    if (ec) {
+      self->finish(detail::tls_handshake_failure(ssl, ec));
+      return;
+    }
+    self->handshaken_ = true;
+    self->open();
+    if (self->close_after_handshake_) self->begin_close();
+  });
+}
+
+void Connection::open() {
+  state_ = State::kOpen;
+  last_received_ = last_sent_ = Clock::now();
+  arm_idle_timer();
+  arm_heartbeat_timer();
+  read();
+  if (!writing_ && !queue_.empty()) write();
+}
+
+void Connection::read() {
+  // While open, bytes go straight into the decoder's buffer; while closing they are discarded
+  // (we only wait for the peer's EOF / close_notify).
+  asio::mutable_buffer target;
+  read_to_decoder_ = state_ == State::kOpen && !stopping_.load(std::memory_order_acquire);
+  if (read_to_decoder_) {
+    const std::span<char> span = decoder_.prepare(read_size_);
+    if (span.empty()) {  // cannot happen: on_read drains every complete frame first
+      finish(Status(Error::kInternal, "frame decoder has no room"));
+      return;
+    }
+    target = asio::buffer(span.data(), span.size());
+  } else {
+    if (!discard_) discard_ = std::make_unique<char[]>(kDiscardSize);
+    target = asio::buffer(discard_.get(), kDiscardSize);
+  }
+  reading_ = true;
+  stream_->visit([&](auto& s) {
+    s.async_read_some(target, [self = shared_from_this()](const std::error_code& ec,
+                                                          std::size_t n) { self->on_read(ec, n); });
+  });
+}
+
+void Connection::on_read(const std::error_code& ec, std::size_t n) {
+  reading_ = false;
+  if (state_ == State::kClosed) return;
+
+  if (ec) {
+    if (state_ == State::kShuttingDown) {
+      // Everything was flushed and our FIN / close_notify sent; the peer closing (or failing)
+      // now is the end of a clean close.
+      finish(Status());
+    } else if (state_ == State::kDraining) {
+      if (ec == asio::error::eof) {
+        peer_closed_ = true;  // keep flushing: the peer may still read after a half-close
+      } else {
+        finish(io_failure("read", ec));
+      }
+    } else if (ec == asio::error::eof) {
+      if (read_to_decoder_ && decoder_.buffered_bytes() > 0) {
+        finish(Status(Error::kProtocol,
+                      fmt::format("connection closed in the middle of a frame ({} bytes received)",
+                                  decoder_.buffered_bytes())));
+      } else {
+        finish(Status());  // orderly EOF (plain FIN, or TLS close_notify)
+      }
+    } else if (ec == asio::ssl::error::stream_truncated) {
+      finish(Status(Error::kIo, "peer closed the connection without TLS close_notify"));
+    } else {
+      finish(io_failure("read", ec));
+    }
+    return;
+  }
+
+  last_received_ = Clock::now();
+  if (!read_to_decoder_) {
+    read();
+    return;
+  }
+  decoder_.commit(n);
+  if (n == read_size_ && read_size_ < kMaxReadSize) read_size_ *= 2;
+  while (!stopping_.load(std::memory_order_acquire)) {
+    Result<std::optional<v1::Frame>> next = decoder_.next();
+    if (!next.ok()) {
+      finish(next.status());
+      return;
+    }
+    if (!next->has_value()) break;
+    deliver(std::move(**next));
+    if (state_ != State::kOpen) return;  // a Pong over the queue bound ended the connection
+  }
+  read();
+}
+
+void Connection::deliver(v1::Frame&& frame) {
+  switch (frame.body_case()) {
+    case v1::Frame::kPing: {
+      v1::Frame pong;
+      pong.mutable_pong()->set_nonce(frame.ping().nonce());
+      enqueue_control(pong);
+      return;
+    }
+    case v1::Frame::kPong:
+      return;  // receiving it already reset the idle deadline
+    default:
+      if (handler_.on_frame) handler_.on_frame(std::move(frame));
+  }
+}
+
+void Connection::enqueue_control(const v1::Frame& frame) {
+  auto encoded = std::make_shared<const std::string>(encode_frame(frame));
+  const std::size_t n = encoded->size();
+  if (queued_bytes_.fetch_add(n, std::memory_order_relaxed) + n > options_.max_send_queue_bytes) {
+    queued_bytes_.fetch_sub(n, std::memory_order_relaxed);
+    fail(Status(Error::kResourceExhausted, fmt::format("slow consumer: send queue over {} bytes",
+                                                       options_.max_send_queue_bytes)));
+    return;
+  }
+  enqueue(std::move(encoded));
+}
+
+void Connection::enqueue(std::shared_ptr<const std::string> encoded) {
+  if (state_ == State::kClosed || state_ == State::kShuttingDown) {
+    queued_bytes_.fetch_sub(encoded->size(), std::memory_order_relaxed);
+    return;
+  }
+  queue_.push_back(std::move(encoded));
+  if (!writing_ && (state_ == State::kOpen || state_ == State::kDraining)) write();
+}
+
+void Connection::write() {
+  writing_ = true;
+  last_sent_ = Clock::now();
+  batch_bytes_ = 0;
+  auto on_done = [self = shared_from_this()](const std::error_code& ec, std::size_t n) {
+    self->on_write(ec, n);
+  };
+
+  if (is_tls()) {
+    TlsStream& tls = stream_->tls();
+    if (queue_.size() == 1 || queue_.front()->size() >= kCoalesceBytes) {
+      in_flight_.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+      batch_bytes_ = in_flight_.back()->size();
+      asio::async_write(tls, asio::buffer(*in_flight_.back()), std::move(on_done));
+      return;
+    }
+    coalesced_.clear();
+    while (!queue_.empty() && coalesced_.size() + queue_.front()->size() <= kCoalesceBytes) {
+      coalesced_ += *queue_.front();
+      queue_.pop_front();
+    }
+    batch_bytes_ = coalesced_.size();
+    asio::async_write(tls, asio::buffer(coalesced_), std::move(on_done));
+    return;
+  }
+
+  std::vector<asio::const_buffer> buffers;
+  buffers.reserve(std::min(queue_.size(), kMaxGatherBuffers));
+  while (!queue_.empty() && buffers.size() < kMaxGatherBuffers && batch_bytes_ < kMaxGatherBytes) {
+    const std::string& bytes = *queue_.front();
+    buffers.emplace_back(bytes.data(), bytes.size());
+    batch_bytes_ += bytes.size();
+    in_flight_.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+  // async_write copies the buffer sequence; in_flight_ keeps the bytes alive.
+  asio::async_write(stream_->socket(), buffers, std::move(on_done));
+}
+
+void Connection::on_write(const std::error_code& ec, std::size_t /*bytes*/) {
+  writing_ = false;
+  queued_bytes_.fetch_sub(batch_bytes_, std::memory_order_relaxed);
+  batch_bytes_ = 0;
+  in_flight_.clear();
+  if (state_ == State::kClosed) return;
+  if (ec) {
+    finish(io_failure("write", ec));
+    return;
+  }
+  if (!queue_.empty()) {
+    write();
+    return;
+  }
+  if (coalesced_.capacity() > 0) std::string().swap(coalesced_);
+  if (state_ == State::kDraining) shut_down();
+}
+
+void Connection::begin_close() {
+  switch (state_) {
+    case State::kIdle:
+      finish(Status());
+      return;
+    case State::kHandshaking:
+      close_after_handshake_ = true;  // flush what was sent once the channel exists
+      return;
+    case State::kOpen:
+      break;
+    default:
+      return;  // already closing or closed
+  }
+  state_ = State::kDraining;
+  idle_timer_.cancel();
+  heartbeat_timer_.cancel();
+  deadline_timer_.expires_after(options_.close_timeout);
+  deadline_timer_.async_wait([self = shared_from_this()](const std::error_code& ec) {
+    if (ec) return;
+    if (self->state_ == State::kDraining) {
+      self->finish(Status(Error::kTimeout,
+                          fmt::format("close: {} queued bytes not written within {} ms",
+                                      self->queued_bytes(), self->options_.close_timeout.count())));
+    } else if (self->state_ == State::kShuttingDown) {
+      self->finish(Status());  // all data went out; the peer just did not answer our FIN
+    }
+  });
+  if (!writing_ && queue_.empty()) shut_down();
+}
+
+void Connection::shut_down() {
+  state_ = State::kShuttingDown;
+  if (is_tls()) {
+    // close_notify. It runs beside the outstanding read; asio::ssl serialises their use of the
+    // socket. Whichever sees the peer's answer (or its EOF) first ends the connection.
+    stream_->tls().async_shutdown([self = shared_from_this()](const std::error_code&) {
+      if (self->state_ == State::kShuttingDown) self->finish(Status());
+    });
+    return;
+  }
+  std::error_code ignored;
+  stream_->socket().shutdown(tcp::socket::shutdown_send, ignored);
+  // Then wait for the peer's FIN (on_read) rather than closing with unread data, which would
+  // send RST and might destroy our last frames in the peer's receive buffer.
+  if (peer_closed_ || !reading_) finish(Status());
+}
+
+void Connection::fail(Status status) {
+  if (state_ == State::kClosed) return;
+  finish(std::move(status));
+}
+
+void Connection::finish(Status status) {
+  if (state_ == State::kClosed) return;
+  state_ = State::kClosed;
+  stopping_.store(true, std::memory_order_release);
+  close_status_ = std::move(status);
+
+  // Closing the socket completes the outstanding read, write and shutdown with
+  // operation_aborted; their handlers see kClosed and only release their references.
+  std::error_code ignored;
+  stream_->socket().close(ignored);
+  idle_timer_.cancel();
+  heartbeat_timer_.cancel();
+  deadline_timer_.cancel();
+
+  std::size_t dropped = 0;
+  for (const auto& bytes : queue_) dropped += bytes->size();
+  queue_.clear();
+  queued_bytes_.fetch_sub(dropped, std::memory_order_relaxed);  // in-flight bytes: on_write
+  decoder_ = FrameDecoder(1);                                   // releases the buffer
+  discard_.reset();
+  listener_slot_.reset();
+
+  if (!started_) return;  // start() will report close_status_
+  ConnectionHandler h = std::move(handler_);
+  handler_ = {};
+  if (h.on_close) h.on_close(close_status_);
+}
+
+void Connection::arm_idle_timer() {
+  if (idle_timeout_.count() <= 0) {
+    idle_timer_.cancel();
+    return;
+  }
+  // One timer per connection, re-armed lazily: reads only move last_received_, and the handler
+  // re-checks the deadline, so a busy connection does not touch the timer queue per read.
+  idle_timer_.expires_at(last_received_ + idle_timeout_);
+  idle_timer_.async_wait(
+      [self = shared_from_this()](const std::error_code& ec) { self->on_idle_timer(ec); });
+}
+
+void Connection::on_idle_timer(const std::error_code& ec) {
+  if (ec || state_ != State::kOpen || idle_timeout_.count() <= 0) return;
+  if (Clock::now() >= last_received_ + idle_timeout_) {
+    finish(
+        Status(Error::kTimeout, fmt::format("nothing received for {} ms", idle_timeout_.count())));
+    return;
+  }
+  arm_idle_timer();
+}
+
+void Connection::arm_heartbeat_timer() {
+  if (options_.heartbeat_interval.count() <= 0) return;
+  heartbeat_timer_.expires_at(last_sent_ + options_.heartbeat_interval);
+  heartbeat_timer_.async_wait(
+      [self = shared_from_this()](const std::error_code& ec) { self->on_heartbeat_timer(ec); });
+}
+
+void Connection::on_heartbeat_timer(const std::error_code& ec) {
+  if (ec || state_ != State::kOpen) return;
+  const auto interval = options_.heartbeat_interval;
+  if (Clock::now() < last_sent_ + interval) {
+    arm_heartbeat_timer();
+    return;
+  }
+  // A write still in progress counts as sending; a Ping behind it would not help.
+  if (!writing_) {
+    v1::Frame ping;
+    ping.mutable_ping()->set_nonce(next_ping_nonce_++);
+    enqueue_control(ping);
+    if (state_ != State::kOpen) return;
+  }
+  heartbeat_timer_.expires_after(interval);
+  heartbeat_timer_.async_wait(
+      [self = shared_from_this()](const std::error_code& e) { self->on_heartbeat_timer(e); });
+}
+
+}  // namespace wechat::transport
