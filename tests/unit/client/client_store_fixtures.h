@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: MIT
+// Builders for log entries and server messages, shared by the client store's test files.
+#ifndef WECHAT_TESTS_UNIT_CLIENT_CLIENT_STORE_FIXTURES_H_
+#define WECHAT_TESTS_UNIT_CLIENT_CLIENT_STORE_FIXTURES_H_
+
+#include <doctest/doctest.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "client/store/client_store.h"
+#include "common/random.h"
+#include "support/temp_dir.h"
+
+namespace wechat::client::testing {
+
+/// The value of `r`, failing the test case (with the error) when there is none.
+template <typename T>
+T must(Result<T> r) {
+  REQUIRE_MESSAGE(r.ok(), r.status().to_string());
+  return std::move(r).value();
+}
+
+inline void must_ok(const Status& s) { REQUIRE_MESSAGE(s.ok(), s.to_string()); }
+
+inline std::unique_ptr<ClientStore> open_store(const std::string& path) {
+  return must(ClientStore::open(path));
+}
+
+/// A deterministic 16-byte client message id.
+inline std::string cid(std::uint64_t n) {
+  std::string raw(16, '\0');
+  for (int i = 0; i < 8; ++i)
+    raw[static_cast<std::size_t>(15 - i)] = static_cast<char>(n >> (8 * i));
+  raw[0] = 'c';
+  return raw;
+}
+
+inline std::string username_of(UserId id) { return "user" + std::to_string(id); }
+
+inline v1::Message wire_message(ConversationId conversation, std::uint64_t seq, UserId sender,
+                                UserId recipient, std::string client_id, std::string text,
+                                std::int64_t time_ms = 0) {
+  v1::Message m;
+  m.set_message_id(conversation * 1'000'000 + seq);
+  m.set_conversation_id(conversation);
+  m.set_seq(seq);
+  m.set_sender_id(sender);
+  m.set_recipient_id(recipient);
+  m.set_client_msg_id(std::move(client_id));
+  m.set_server_time_ms(time_ms != 0 ? time_ms : static_cast<std::int64_t>(1'000 * seq));
+  m.set_text(std::move(text));
+  m.set_kind(v1::CONVERSATION_KIND_DIRECT);
+  m.set_sender_username(username_of(sender));
+  return m;
+}
+
+inline v1::LogEntry message_entry(std::uint64_t user_seq, v1::Message m) {
+  v1::LogEntry e;
+  e.set_user_seq(user_seq);
+  e.set_created_at_ms(m.server_time_ms());
+  *e.mutable_message() = std::move(m);
+  return e;
+}
+
+inline v1::LogEntry marker_entry(std::uint64_t user_seq, ConversationId conversation, UserId reader,
+                                 std::uint64_t up_to, bool read) {
+  v1::LogEntry e;
+  e.set_user_seq(user_seq);
+  auto* marker = read ? e.mutable_read_marker() : e.mutable_delivered_marker();
+  marker->set_conversation_id(conversation);
+  marker->set_reader_id(reader);
+  marker->set_up_to_seq(up_to);
+  return e;
+}
+
+inline v1::FriendRequest wire_request(std::uint64_t id, UserId from, UserId to,
+                                      v1::FriendRequestState state, std::int64_t created,
+                                      std::int64_t answered = 0) {
+  v1::FriendRequest r;
+  r.set_request_id(id);
+  r.mutable_from()->set_user_id(from);
+  r.mutable_from()->set_username(username_of(from));
+  r.mutable_to()->set_user_id(to);
+  r.mutable_to()->set_username(username_of(to));
+  r.set_note("hi, it's " + username_of(from));
+  r.set_state(state);
+  r.set_created_at_ms(created);
+  r.set_answered_at_ms(answered);
+  return r;
+}
+
+template <typename E>
+std::vector<E> events_of(const ApplyResult& r) {
+  std::vector<E> out;
+  for (const auto& e : r.events) {
+    if (const auto* x = std::get_if<E>(&e)) out.push_back(*x);
+  }
+  return out;
+}
+
+}  // namespace wechat::client::testing
+
+#endif  // WECHAT_TESTS_UNIT_CLIENT_CLIENT_STORE_FIXTURES_H_
