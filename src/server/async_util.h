@@ -21,9 +21,9 @@ template <typename Executor, typename Fn>
 auto offload(Executor executor, Fn fn) -> asio::awaitable<std::invoke_result_t<Fn&>> {
   using R = std::invoke_result_t<Fn&>;
   return asio::async_initiate<decltype(asio::use_awaitable), void(R)>(
-      [executor](auto handler, Fn f) mutable {
+      [executor](auto completion, Fn f) mutable {
         // The awaitable handler is move-only; a shared_ptr lets it ride in copyable lambdas.
-        auto h = std::make_shared<decltype(handler)>(std::move(handler));
+        auto h = std::make_shared<decltype(completion)>(std::move(completion));
         asio::post(executor, [h, f = std::move(f)]() mutable {
           R result = f();
           auto home = asio::get_associated_executor(*h);

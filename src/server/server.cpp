@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "proto/protobuf_logging.h"
 #include "server/local_push_router.h"
 #include "server/mail/mailer.h"
 #include "server/server_context.h"
@@ -109,6 +110,7 @@ Status Server::Impl::start() {
   if (options_.scrypt_log2_n < 1 || options_.scrypt_log2_n > 24) {
     return Status(Error::kInvalidArgument, "scrypt_log2_n must be within 1..24");
   }
+  detail::silence_protobuf_logging();
   clock_ = options_.clock ? options_.clock : std::make_shared<SystemClock>();
   log_ = detail::Logger(options_.log, "server");
 

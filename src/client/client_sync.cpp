@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: MIT
+// Client::Impl: catching up (sync), applying pushes, delivery markers, and the outbox.
+#include "client/client_impl.h"
+#include "client/convert.h"
+#include "common/random.h"
+
+namespace wechat {
+
+namespace {
+
+constexpr std::uint32_t kSyncPage = 500;
+
+/// Errors after which resending the same message can never succeed.
+bool is_permanent(Error code) {
+  switch (code) {
+    case Error::kInvalidArgument:
+    case Error::kNotFound:
+    case Error::kNotFriends:
+    case Error::kMessageTooLarge:
+    case Error::kPermissionDenied:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+void Client::Impl::start_sync() {
+  if (syncing_ || !authenticated_) return;
+  syncing_ = true;
+  if (state_ == ConnectionState::kOnline) set_state(ConnectionState::kSyncing);
+  sync_page(true);
+}
+
+void Client::Impl::sync_page(bool first) {
+  auto s = store();
+  if (!s.ok()) {
+    syncing_ = false;
+    return;
+  }
+  auto applied = (*s)->applied_user_seq();
+  if (!applied.ok()) {
+    log_.error("local store: {}", applied.status().to_string());
+    syncing_ = false;
+    return;
+  }
+  v1::Request r;
+  r.mutable_sync()->set_after_user_seq(*applied);
+  r.mutable_sync()->set_limit(kSyncPage);
+  r.mutable_sync()->set_include_presence(first);
+  const std::uint64_t generation = generation_;
+  send_now(std::move(r), [this, generation](Result<v1::Response> response) {
+    if (generation != generation_) return;  // that connection is gone; the next one syncs
+    if (!response.ok() || !client::status_of(*response).ok()) {
+      syncing_ = false;
+      const Status why = response.ok() ? client::status_of(*response) : response.status();
+      log_.warn("sync failed: {}", why.to_string());
+      drop_connection(why);
+      return;
+    }
+    const auto& ok = response->sync();
+    for (const auto& p : ok.presence()) emit(PresenceChanged{client::to_presence(p)});
+    head_user_seq_ = std::max(head_user_seq_, ok.head_user_seq());
+    apply_entries({ok.entries().begin(), ok.entries().end()});
+    auto st = store();
+    if (!st.ok()) {
+      syncing_ = false;
+      return;
+    }
+    auto now_applied = (*st)->applied_user_seq();
+    const std::uint64_t position = now_applied.ok() ? *now_applied : 0;
+    emit(SyncProgress{position, head_user_seq_});
+    if (ok.has_more() && ok.entries_size() > 0) return sync_page(false);
+    syncing_ = false;
+    set_state(ConnectionState::kOnline);
+    flush_outbox();
+    if (position < head_user_seq_) start_sync();  // pushes raced ahead of the snapshot
+  });
+}
+
+void Client::Impl::apply_entries(const std::vector<v1::LogEntry>& entries) {
+  if (entries.empty()) return;
+  auto s = store();
+  auto me = current_user();
+  if (!s.ok() || !me) return;
+  auto result = (*s)->apply(me->id, entries);
+  if (!result.ok()) {
+    // The transaction rolled back: the position did not move, so a later sync retries.
+    log_.error("could not store synced events: {}", result.status().to_string());
+    return;
+  }
+  for (auto& e : result->events) emit(std::move(e));
+  // Tell the senders their messages are stored here (delivery receipts).
+  for (const auto& [conversation, seq] : result->delivered) {
+    v1::Request r;
+    r.mutable_mark_delivered()->set_conversation_id(conversation);
+    r.mutable_mark_delivered()->set_up_to_seq(seq);
+    if (authenticated_) send_now(std::move(r), [](Result<v1::Response>) {});
+  }
+  if (result->gap) start_sync();
+}
+
+void Client::Impl::on_event(v1::Event&& event) {
+  switch (event.kind_case()) {
+    case v1::Event::kLog: {
+      if (!authenticated_) return;
+      head_user_seq_ = std::max(head_user_seq_, event.log().user_seq());
+      // While syncing, contiguous pushes are applied too; others are covered by the sync.
+      apply_entries({std::move(*event.mutable_log())});
+      break;
+    }
+    case v1::Event::kPresence:
+      emit(PresenceChanged{client::to_presence(event.presence())});
+      break;
+    case v1::Event::kTyping:
+      emit(TypingChanged{event.typing().conversation_id(), event.typing().user_id(),
+                         event.typing().typing()});
+      break;
+    case v1::Event::kSessionEnded: {
+      const auto& ended = event.session_ended();
+      Status reason(static_cast<Error>(ended.reason()), ended.message());
+      if (ended.reason() == v1::SESSION_EXPIRED) {
+        end_session(reason);
+      }
+      // Otherwise (server shutting down) the connection closes and we reconnect.
+      break;
+    }
+    case v1::Event::KIND_NOT_SET:
+      break;
+  }
+}
+
+void Client::Impl::send_text(UserId to, const std::string& text, Callback<Message> done) {
+  auto s = store();
+  auto me = current_user();
+  if (!s.ok() || !me) return complete(done, Result<Message>(Error::kUnauthenticated, "log in first"));
+  // Durable before anything touches the network: from here the message is never lost.
+  auto queued = (*s)->enqueue(me->id, me->username, to, text,
+                              std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count());
+  if (!queued.ok()) return complete(done, Result<Message>(queued.status()));
+  complete(done, Result<Message>(*queued));
+  if (state_ == ConnectionState::kOnline) flush_outbox();
+}
+
+void Client::Impl::flush_outbox() {
+  if (state_ != ConnectionState::kOnline) return;
+  auto s = store();
+  if (!s.ok()) return;
+  auto items = (*s)->outbox();
+  if (!items.ok()) {
+    log_.error("local store: {}", items.status().to_string());
+    return;
+  }
+  for (const auto& item : *items) {
+    if (!sending_.count(item.client_msg_id)) send_outboxed(item);
+  }
+}
+
+void Client::Impl::send_outboxed(const client::OutboxItem& item) {
+  sending_.insert(item.client_msg_id);
+  v1::Request r;
+  r.mutable_send_message()->set_client_msg_id(item.client_msg_id);
+  r.mutable_send_message()->set_to_user_id(item.peer_id);
+  r.mutable_send_message()->set_text(item.text);
+  const std::uint64_t generation = generation_;
+  send_now(std::move(r), [this, id = item.client_msg_id, generation](Result<v1::Response> response) {
+    if (generation != generation_) return;  // resent on the next connection
+    sending_.erase(id);
+    auto s = store();
+    if (!s.ok()) return;
+    if (!response.ok()) {
+      // No answer (timeout): still in the outbox; try again shortly. The server de-duplicates.
+      outbox_retry_timer_.expires_after(std::chrono::seconds(1));
+      outbox_retry_timer_.async_wait([this, self = shared_from_this()](std::error_code ec) {
+        if (!ec) flush_outbox();
+      });
+      return;
+    }
+    const Status status = client::status_of(*response);
+    Result<std::optional<Message>> updated =
+        status.ok() ? (*s)->mark_sent(id, response->send_message())
+        : is_permanent(status.code()) ? (*s)->mark_failed(id, status)
+                                      : Result<std::optional<Message>>(std::optional<Message>());
+    if (!updated.ok()) {
+      log_.error("local store: {}", updated.status().to_string());
+      return;
+    }
+    if (*updated) emit(MessageStateChanged{std::move(**updated)});
+    if (!status.ok() && !is_permanent(status.code())) {
+      outbox_retry_timer_.expires_after(std::chrono::seconds(1));
+      outbox_retry_timer_.async_wait([this, self = shared_from_this()](std::error_code ec) {
+        if (!ec) flush_outbox();
+      });
+    }
+  });
+}
+
+}  // namespace wechat
