@@ -10,6 +10,10 @@ namespace {
 
 constexpr std::uint32_t kSyncPage = 500;
 
+/// Outbox messages on the wire at once. Well under the server's per-connection in-flight
+/// bound, so sends are never refused for being too many, and they keep their order.
+constexpr std::size_t kMaxSendsInFlight = 64;
+
 /// Errors after which resending the same message can never succeed.
 bool is_permanent(Error code) {
   switch (code) {
@@ -149,12 +153,15 @@ void Client::Impl::flush_outbox() {
   if (state_ != ConnectionState::kOnline) return;
   auto s = store();
   if (!s.ok()) return;
-  auto items = (*s)->outbox();
+  // In-flight sends are the oldest outbox entries, so the first kMaxSendsInFlight entries hold
+  // them and everything that may go out now.
+  auto items = (*s)->outbox(kMaxSendsInFlight);
   if (!items.ok()) {
     log_.error("local store: {}", items.status().to_string());
     return;
   }
   for (const auto& item : *items) {
+    if (sending_.size() >= kMaxSendsInFlight) break;  // the next ack sends more
     if (!sending_.count(item.client_msg_id)) send_outboxed(item);
   }
 }
@@ -189,7 +196,9 @@ void Client::Impl::send_outboxed(const client::OutboxItem& item) {
       return;
     }
     if (*updated) emit(MessageStateChanged{std::move(**updated)});
-    if (!status.ok() && !is_permanent(status.code())) {
+    if (status.ok() || is_permanent(status.code())) {
+      flush_outbox();  // a slot is free
+    } else {
       outbox_retry_timer_.expires_after(std::chrono::seconds(1));
       outbox_retry_timer_.async_wait([this, self = shared_from_this()](std::error_code ec) {
         if (!ec) flush_outbox();

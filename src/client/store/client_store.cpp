@@ -3,6 +3,9 @@
 // mark_failed) and the friend lists.
 #include "client/store/client_store.h"
 
+#include <algorithm>
+#include <limits>
+
 #include <utility>
 
 #include "client/store/client_store_internal.h"
@@ -123,12 +126,14 @@ Result<Message> ClientStore::enqueue(UserId me, const std::string& my_username, 
   return m;
 }
 
-Result<std::vector<OutboxItem>> ClientStore::outbox() {
+Result<std::vector<OutboxItem>> ClientStore::outbox(std::size_t limit) {
   std::lock_guard lock(mu_);
   WECHAT_ASSIGN_OR_RETURN(
       auto st, db_.prepare_cached("SELECT m.client_msg_id, m.peer_id, m.text, m.time_ms "
                                   "FROM outbox o JOIN messages m ON m.id = o.message_row "
-                                  "ORDER BY o.message_row"));
+                                  "ORDER BY o.message_row LIMIT ?"));
+  WECHAT_TRY(st->bind(1, static_cast<std::int64_t>(
+                             std::min<std::size_t>(limit, std::numeric_limits<std::int64_t>::max()))));
   std::vector<OutboxItem> out;
   for (;;) {
     WECHAT_ASSIGN_OR_RETURN(bool row, st->step());

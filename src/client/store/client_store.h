@@ -3,6 +3,7 @@
 #define WECHAT_CLIENT_STORE_CLIENT_STORE_H_
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -117,8 +118,9 @@ class ClientStore {
   /// Errors: kInvalidArgument when `peer` is 0.
   [[nodiscard]] Result<Message> enqueue(UserId me, const std::string& my_username, UserId peer,
                                         const std::string& text, UnixMillis now);
-  /// The messages waiting for an acknowledgement, oldest first.
-  [[nodiscard]] Result<std::vector<OutboxItem>> outbox();
+  /// The messages waiting for an acknowledgement, oldest first, at most `limit` of them.
+  [[nodiscard]] Result<std::vector<OutboxItem>> outbox(
+      std::size_t limit = std::numeric_limits<std::size_t>::max());
   /// Records the server's acknowledgement of an own message (`client_msg_id_raw`: 16 bytes):
   /// message_id, conversation, seq and time, state kSent (or further along when receipts
   /// already cover it), and takes it out of the outbox. Also creates/updates the conversation
