@@ -16,12 +16,7 @@ namespace wechat {
 Client::Impl::Impl(ClientOptions options)
     : options_(std::move(options)), log_(options_.log, "client") {}
 
-Client::Impl::~Impl() {
-  if (thread_.joinable()) {
-    // Only reachable if the last reference dropped on the event thread itself.
-    thread_.detach();
-  }
-}
+Client::Impl::~Impl() = default;
 
 Status Client::Impl::init() {
   if (options_.data_dir.empty()) return Status(Error::kInvalidArgument, "data_dir is required");
@@ -58,7 +53,7 @@ Result<std::string> Client::Impl::load_device_name() const {
 
 void Client::Impl::shutdown() {
   if (shut_down_.exchange(true)) return;
-  asio::post(io_, [this] {
+  asio::post(io_, [this, self = shared_from_this()] {
     reconnect_timer_.cancel();
     outbox_retry_timer_.cancel();
     want_online_ = false;
@@ -69,11 +64,24 @@ void Client::Impl::shutdown() {
       complete(waiter, Result<User>(Error::kCancelled, "the client was destroyed"));
     }
     resume_waiters_.clear();
+    cleaned_up_ = true;
     work_.reset();
     io_.stop();
   });
-  if (std::this_thread::get_id() == thread_.get_id()) return;  // destroyed from a callback
-  if (thread_.joinable()) thread_.join();
+  if (!thread_.joinable()) return;
+  if (std::this_thread::get_id() == thread_.get_id()) {
+    // Destroyed from its own callback: the event thread cannot join itself. A reaper joins it
+    // once the loop stops and lets the last reference go off the event thread.
+    std::thread([self = shared_from_this()] { self->thread_.join(); }).detach();
+    return;
+  }
+  thread_.join();
+  // Handlers still queued hold references to this Impl; run them out (they do nothing now)
+  // so that those references are released.
+  for (int i = 0; i < 100; ++i) {
+    io_.restart();
+    if (io_.poll() == 0) break;
+  }
 }
 
 void Client::Impl::set_event_handler(std::function<void(const Event&)> handler) {

@@ -45,7 +45,9 @@ class Client::Impl : public std::enable_shared_from_this<Client::Impl> {
   /// callback gets an answer, kCancelled at worst); what is posted after it never runs.
   template <typename Fn>
   void post(Fn fn) {
-    asio::post(io_, [self = shared_from_this(), fn = std::move(fn)]() mutable { fn(); });
+    asio::post(io_, [self = shared_from_this(), fn = std::move(fn)]() mutable {
+      if (!self->cleaned_up_) fn();
+    });
   }
 
   // --- Any thread ---
@@ -145,6 +147,7 @@ class Client::Impl : public std::enable_shared_from_this<Client::Impl> {
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::thread thread_;
   std::atomic<bool> shut_down_{false};
+  bool cleaned_up_ = false;  ///< Event thread: shutdown's cleanup ran; later posts are dropped.
   std::shared_ptr<asio::ssl::context> tls_;
 
   // Event delivery (any thread).
