@@ -12,6 +12,7 @@
 #include <string>
 
 #include "wechat/clock.h"
+#include "wechat/export.h"
 #include "wechat/log.h"
 #include "wechat/status.h"
 
@@ -44,6 +45,12 @@ struct RateLimits {
   unsigned codes_per_address_per_hour = 20;             ///< Per client IP address.
   unsigned login_failures_per_account = 10;             ///< Per 15 minutes.
   unsigned login_failures_per_address = 50;             ///< Per 15 minutes, per client IP.
+  /// Requests per second one connection may make on average, and in a burst.
+  double requests_per_connection_per_second = 200;
+  double request_burst_per_connection = 400;
+  /// Requests per second one user may make across all their devices, and in a burst.
+  double requests_per_user_per_second = 500;
+  double request_burst_per_user = 1000;
 };
 
 struct ServerOptions {
@@ -101,7 +108,7 @@ struct ServerOptions {
 ///   if (!server.ok()) { /* server.status().to_string() says why */ }
 ///   std::printf("listening on %u\n", (*server)->port());
 /// @endcode
-class Server {
+class WECHAT_API Server {
  public:
   /// Opens (or creates) the database, binds the listener and starts serving.
   /// Errors: kInvalidArgument for bad options, kStorage if the database cannot be opened or

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "server/rate_limiter.h"
 
+#include <algorithm>
+
 namespace wechat::server {
 
 RateLimiter::RateLimiter(const Clock& clock, unsigned limit, std::chrono::milliseconds window)
@@ -59,6 +61,31 @@ bool RateLimiter::try_acquire(const std::string& key, std::int64_t* retry_after_
 void RateLimiter::reset(const std::string& key) {
   std::lock_guard lock(mutex_);
   events_.erase(key);
+}
+
+TokenBucket::TokenBucket(double rate, double burst)
+    : rate_(rate), burst_(burst), tokens_(burst), last_(std::chrono::steady_clock::now()) {}
+
+bool TokenBucket::try_take(std::chrono::steady_clock::time_point now) {
+  const double elapsed = std::chrono::duration<double>(now - last_).count();
+  last_ = now;
+  tokens_ = std::min(burst_, tokens_ + elapsed * rate_);
+  if (tokens_ < 1.0) return false;
+  tokens_ -= 1.0;
+  return true;
+}
+
+bool KeyedTokenBuckets::try_take(std::uint64_t key) {
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(mutex_);
+  // A bucket that has been idle long enough to refill completely is the same as no bucket.
+  const auto refill = std::chrono::duration<double>(burst_ / rate_);
+  if (now - last_sweep_ > refill) {
+    last_sweep_ = now;
+    std::erase_if(buckets_, [&](const auto& kv) { return now - kv.second.last_used() > refill; });
+  }
+  auto [it, inserted] = buckets_.try_emplace(key, rate_, burst_);
+  return it->second.try_take(now);
 }
 
 }  // namespace wechat::server

@@ -44,6 +44,37 @@ class RateLimiter {
   UnixMillis last_sweep_ = 0;
 };
 
+/// A token bucket: `rate` tokens a second up to `burst`. Cheap enough for every request.
+/// Not thread-safe (one per connection, used on its strand).
+class TokenBucket {
+ public:
+  TokenBucket(double rate, double burst);
+  /// Takes one token if there is one.
+  bool try_take(std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now());
+  std::chrono::steady_clock::time_point last_used() const { return last_; }
+
+ private:
+  double rate_;
+  double burst_;
+  double tokens_;
+  std::chrono::steady_clock::time_point last_;
+};
+
+/// Token buckets by key (user id), for limits that span connections. Thread-safe; idle keys
+/// are dropped so memory follows the active users.
+class KeyedTokenBuckets {
+ public:
+  KeyedTokenBuckets(double rate, double burst) : rate_(rate), burst_(burst) {}
+  bool try_take(std::uint64_t key);
+
+ private:
+  const double rate_;
+  const double burst_;
+  std::mutex mutex_;
+  std::unordered_map<std::uint64_t, TokenBucket> buckets_;
+  std::chrono::steady_clock::time_point last_sweep_{};
+};
+
 }  // namespace wechat::server
 
 #endif  // WECHAT_SERVER_RATE_LIMITER_H_

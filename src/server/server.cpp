@@ -23,7 +23,8 @@ namespace wechat {
 
 namespace fs = std::filesystem;
 
-class Server::Impl {
+// Hidden: a nested class would otherwise inherit Server's WECHAT_API and export its internals.
+class [[gnu::visibility("hidden")]] Server::Impl {
  public:
   explicit Impl(ServerOptions options) : options_(std::move(options)) {}
   ~Impl() { stop(); }

@@ -33,7 +33,9 @@ struct ServerContext {
         login_failures_per_account(clk, opts.rate_limits.login_failures_per_account,
                                    std::chrono::minutes(15)),
         login_failures_per_address(clk, opts.rate_limits.login_failures_per_address,
-                                   std::chrono::minutes(15)) {}
+                                   std::chrono::minutes(15)),
+        requests_per_user(opts.rate_limits.requests_per_user_per_second,
+                          opts.rate_limits.request_burst_per_user) {}
 
   const ServerOptions& options;
   const Clock& clock;
@@ -48,6 +50,7 @@ struct ServerContext {
   RateLimiter codes_per_address;
   RateLimiter login_failures_per_account;
   RateLimiter login_failures_per_address;
+  KeyedTokenBuckets requests_per_user;
 };
 
 }  // namespace wechat::server

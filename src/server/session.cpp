@@ -19,7 +19,9 @@ constexpr unsigned kMaxInFlight = 256;
 Session::Session(ServerContext& context, std::shared_ptr<transport::Connection> connection)
     : context_(context),
       connection_(std::move(connection)),
-      address_(connection_->remote_address()) {}
+      address_(connection_->remote_address()),
+      requests_(context.options.rate_limits.requests_per_connection_per_second,
+                context.options.rate_limits.request_burst_per_connection) {}
 
 Session::~Session() = default;
 
@@ -102,6 +104,12 @@ void Session::on_frame(v1::Frame&& frame) {
     return;
   }
   const auto request_id = frame.request_id();
+  // A flood gets clear answers, not a queue: per connection, then per user (all devices).
+  if (!requests_.try_take() ||
+      (identity_ && !context_.requests_per_user.try_take(identity_->user_id))) {
+    respond_error(request_id, Status(Error::kRateLimited, "too many requests; slow down"));
+    return;
+  }
   if (in_flight_ >= kMaxInFlight) {
     respond_error(request_id, Status(Error::kResourceExhausted,
                                      "too many requests in flight on this connection"));

@@ -62,6 +62,7 @@ class Session final : public PushTarget, public std::enable_shared_from_this<Ses
   bool hello_done_ = false;
   bool closed_ = false;
   unsigned in_flight_ = 0;
+  TokenBucket requests_;  ///< Per-connection request rate.
   std::optional<Identity> identity_;
 };
 

@@ -25,6 +25,10 @@ void TestServer::start() {
   // Every test user registers from 127.0.0.1; per-address limits get their own tests.
   options.rate_limits.codes_per_address_per_hour = 100000;
   options.rate_limits.login_failures_per_address = 100000;
+  options.rate_limits.requests_per_connection_per_second = 1e9;
+  options.rate_limits.request_burst_per_connection = 1e9;
+  options.rate_limits.requests_per_user_per_second = 1e9;
+  options.rate_limits.request_burst_per_user = 1e9;
   if (tweak_) tweak_(options);
   auto server = Server::start(options);
   REQUIRE_MESSAGE(server.ok(), server.status().to_string());

@@ -28,6 +28,11 @@ struct LocalServer::State {
     // Every test user comes from 127.0.0.1: per-address limits would trip in any real suite.
     o.rate_limits.codes_per_address_per_hour = 1'000'000;
     o.rate_limits.login_failures_per_address = 1'000'000;
+    // Tests push thousands of requests through one connection as fast as they can.
+    o.rate_limits.requests_per_connection_per_second = 1e9;
+    o.rate_limits.request_burst_per_connection = 1e9;
+    o.rate_limits.requests_per_user_per_second = 1e9;
+    o.rate_limits.request_burst_per_user = 1e9;
     if (options.tweak) options.tweak(o);
     return o;
   }

@@ -8,6 +8,7 @@
 #include <asio/ip/tcp.hpp>
 #include <asio/read.hpp>
 #include <asio/write.hpp>
+#include <thread>
 
 #include "support/test_server.h"
 #include "transport/frame_codec.h"
@@ -169,4 +170,71 @@ TEST_CASE("protocol: a text field that is not UTF-8 closes that connection, othe
   CHECK(mallory->wait_closed().has_value());
   CHECK(call_error(*alice.client, req::send_text(bob.id, "fine", req::new_client_msg_id())) ==
         Error::kOk);
+}
+
+TEST_CASE("protocol: a request flood from one connection is answered with rate_limited") {
+  TestServer server([](ServerOptions& o) {
+    o.rate_limits.requests_per_connection_per_second = 10;
+    o.rate_limits.request_burst_per_connection = 20;
+  });
+  auto alice = server.create_user("alice");  // a handful of requests: within the burst
+  std::vector<std::uint64_t> ids;
+  for (int i = 0; i < 60; ++i) ids.push_back(alice.client->send(req::sync(0)));
+  int limited = 0;
+  for (auto id : ids) {
+    auto response = alice.client->wait_response(id);
+    REQUIRE(response.ok());
+    limited += error_of(*response) == Error::kRateLimited;
+  }
+  CHECK(limited >= 30);
+  // A second connection is not affected by the first one's flood.
+  auto other = server.connect();
+  CHECK(call_error(*other, req::sync(0)) == Error::kUnauthenticated);
+}
+
+TEST_CASE("protocol: a request flood from one user across devices is limited per user") {
+  TestServer server([](ServerOptions& o) {
+    o.rate_limits.requests_per_user_per_second = 10;
+    o.rate_limits.request_burst_per_user = 20;
+  });
+  auto alice = server.create_user("alice");
+  auto phone = server.login(alice, "phone");
+  std::vector<std::pair<TestClient*, std::uint64_t>> ids;
+  for (int i = 0; i < 30; ++i) {
+    ids.emplace_back(alice.client.get(), alice.client->send(req::sync(0)));
+    ids.emplace_back(phone.get(), phone->send(req::sync(0)));
+  }
+  int limited = 0;
+  for (auto [client, id] : ids) {
+    auto response = client->wait_response(id);
+    REQUIRE(response.ok());
+    limited += error_of(*response) == Error::kRateLimited;
+  }
+  CHECK(limited >= 30);
+}
+
+TEST_CASE("protocol: thousands of idle unauthenticated connections do not stop service") {
+  TestServer server([](ServerOptions& o) {
+    o.max_connections = 3000;
+    o.unauthenticated_timeout = std::chrono::milliseconds(1500);
+  });
+  asio::io_context io;
+  std::vector<asio::ip::tcp::socket> idle;
+  for (int i = 0; i < 2000; ++i) {
+    idle.emplace_back(io);
+    idle.back().connect({asio::ip::make_address("127.0.0.1"), server.port()});
+  }
+  auto alice = server.create_user("alice");
+  CHECK(call_error(*alice.client, req::sync(0)) == Error::kOk);
+  // Past the limit, new connections are turned away, not queued.
+  std::vector<asio::ip::tcp::socket> over;
+  for (int i = 0; i < 1100; ++i) {
+    over.emplace_back(io);
+    std::error_code ec;
+    over.back().connect({asio::ip::make_address("127.0.0.1"), server.port()}, ec);
+  }
+  // The idle ones are dropped after the unauthenticated timeout, freeing the slots.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  auto later = server.connect();
+  CHECK(call_error(*later, req::sync(0)) == Error::kUnauthenticated);
 }
