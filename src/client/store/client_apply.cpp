@@ -179,6 +179,18 @@ Result<ApplyResult> ClientStore::apply(UserId me, const std::vector<v1::LogEntry
   out.applied_user_seq = applied;
   if (applied == start) return out;  // Nothing applied: nothing was written either.
 
+  // The server moves a sender's read marker to their own message (replying implies having
+  // read) without logging a marker: apply the same rule to each peer who wrote in this call.
+  // Once per conversation, after the loop, so a long sync page costs one update, not one each.
+  for (const auto& [conversation, seq] : out.delivered) {
+    WECHAT_ASSIGN_OR_RETURN(ConvState * conv, writer.conversation(conversation));
+    WECHAT_ASSIGN_OR_RETURN(bool moved, writer.advance_peer_read(*conv, seq));
+    if (moved && db_.changes() > 0) {  // only if one of our messages became read
+      out.events.emplace_back(
+          ReceiptUpdated{conv->id, conv->peer_id, conv->peer_read_seq, MessageState::kRead});
+    }
+  }
+
   WECHAT_TRY(writer.flush());
   {
     WECHAT_ASSIGN_OR_RETURN(

@@ -125,7 +125,8 @@ class ClientStore {
   /// message_id, conversation, seq and time, state kSent (or further along when receipts
   /// already cover it), and takes it out of the outbox. Also creates/updates the conversation
   /// (sending implies having read it). Returns the message as now stored; nullopt when no own
-  /// message has that id. Idempotent. Errors: kProtocol when the ack has no conversation or seq.
+  /// message has that id, or when its state did not change (its log entry came first).
+  /// Idempotent. Errors: kProtocol when the ack has no conversation or seq.
   [[nodiscard]] Result<std::optional<Message>> mark_sent(const std::string& client_msg_id_raw,
                                                          const v1::SendMessageOk& ack);
   /// The server refused an own message for good: takes it out of the outbox and, if it was

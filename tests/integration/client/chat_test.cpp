@@ -176,3 +176,19 @@ TEST_CASE("client: history pages come from the server into the local cache") {
   CHECK(page->front().seq == 10);
   CHECK(page->back().seq == 6);
 }
+
+TEST_CASE("client: a reply tells the sender their messages were read") {
+  TwoUsers t;
+  REQUIRE(t.alice_app->send_text(t.bob.id, "are you there?").get().ok());
+  REQUIRE(received(t.bob_app, "are you there?"));
+  REQUIRE(t.bob_app->send_text(t.alice.id, "yes").get().ok());  // no explicit mark_read
+  CHECK(t.alice_app.wait_for([](const Event& e) {
+    auto* r = std::get_if<ReceiptUpdated>(&e);
+    return r && r->state == MessageState::kRead && r->up_to_seq >= 2;
+  }));
+  auto mine = t.alice_app->messages_with(t.bob.id);
+  REQUIRE(mine.ok());
+  for (const auto& m : *mine) {
+    if (m.outgoing) CHECK(m.state == MessageState::kRead);
+  }
+}
