@@ -10,8 +10,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./scripts/install-deps.sh
-export CCACHE_DIR=${CCACHE_DIR:-$(pwd)/.cache/ccache}
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+export CCACHE_BASEDIR=$(pwd)
+# The same configuration as scripts/test.sh, so the two share one build folder.
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -DNDEBUG" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O2 -DNDEBUG" \
+  >/dev/null
 cmake --build build -j "${WECHAT_JOBS:-2}" --target wechat-server wechat-cli
 
 server=./build/server_reference/wechat-server
