@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "wechat/events.h"
+#include "wechat/export.h"
 #include "wechat/log.h"
 #include "wechat/status.h"
 #include "wechat/types.h"
@@ -68,7 +69,7 @@ enum class CodePurpose { kRegister = 1, kReset = 2 };
 ///   auto me = client->login("alice", "secret").get();          // future convenience
 ///   client->send_text(bob_id, "hello", [](wechat::Result<wechat::Message> m) { ... });
 /// @endcode
-class Client {
+class WECHAT_API Client {
  public:
   template <typename T>
   using Callback = std::function<void(Result<T>)>;

@@ -9,6 +9,8 @@
 #include <atomic>
 #include <cstdint>
 
+#include "wechat/export.h"
+
 namespace wechat {
 
 /// Milliseconds since the Unix epoch: the unit of every timestamp on the wire and on disk.
@@ -16,20 +18,20 @@ using UnixMillis = std::int64_t;
 
 /// @par Thread Safety
 /// now_ms() may be called from any thread.
-class Clock {
+class WECHAT_API Clock {
  public:
   virtual ~Clock() = default;
   virtual UnixMillis now_ms() const = 0;
 };
 
 /// The real wall clock.
-class SystemClock final : public Clock {
+class WECHAT_API SystemClock final : public Clock {
  public:
   UnixMillis now_ms() const override;
 };
 
 /// A clock that moves only when told to, for tests.
-class ManualClock final : public Clock {
+class WECHAT_API ManualClock final : public Clock {
  public:
   explicit ManualClock(UnixMillis start = 1'700'000'000'000) : now_(start) {}
   UnixMillis now_ms() const override { return now_.load(std::memory_order_relaxed); }

@@ -10,6 +10,7 @@
 #include <string>
 #include <variant>
 
+#include "wechat/export.h"
 #include "wechat/types.h"
 
 namespace wechat {
@@ -23,7 +24,7 @@ enum class ConnectionState {
 };
 
 /// "disconnected", "connecting", "authenticating", "syncing" or "online".
-const char* connection_state_name(ConnectionState state) noexcept;
+WECHAT_API const char* connection_state_name(ConnectionState state) noexcept;
 
 /// A new message in a conversation: from a peer, or sent by this account from another device.
 struct MessageReceived {

@@ -8,12 +8,14 @@
 #include <functional>
 #include <string_view>
 
+#include "wechat/export.h"
+
 namespace wechat {
 
 enum class LogLevel { kTrace = 0, kDebug = 1, kInfo = 2, kWarn = 3, kError = 4, kOff = 5 };
 
 /// "trace", "debug", "info", "warn", "error" or "off".
-const char* log_level_name(LogLevel level) noexcept;
+WECHAT_API const char* log_level_name(LogLevel level) noexcept;
 
 /// Receives one log record. `component` names the part that logged ("transport", "server", ...).
 /// Called from library threads (I/O, worker, store), possibly from several at once: a sink must

@@ -13,6 +13,8 @@
 #include <utility>
 #include <variant>
 
+#include "wechat/export.h"
+
 namespace wechat {
 
 /// Every error the library reports. The numeric values are part of the wire protocol
@@ -59,13 +61,13 @@ enum class Error : std::uint16_t {
 };
 
 /// A short stable name for `code`, e.g. "username_taken"; "unknown" for values not listed.
-const char* error_name(Error code) noexcept;
+WECHAT_API const char* error_name(Error code) noexcept;
 
 /// The outcome of an operation: `ok()`, or an `Error` code with a message for people.
 ///
 /// @par Thread Safety
 /// A value type: distinct objects are independent; one object is not synchronised.
-class [[nodiscard]] Status {
+class [[nodiscard]] WECHAT_API Status {
  public:
   Status() noexcept = default;
   Status(Error code, std::string message) : code_(code), message_(std::move(message)) {}

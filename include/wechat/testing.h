@@ -12,6 +12,7 @@
 #include <string>
 
 #include "wechat/client.h"
+#include "wechat/export.h"
 #include "wechat/server.h"
 
 namespace wechat::testing {
@@ -29,7 +30,7 @@ namespace wechat::testing {
 ///   client->request_code("a@example.com", wechat::CodePurpose::kRegister, [](wechat::Status) {});
 ///   ... server->latest_code("a@example.com") ...
 /// @endcode
-class LocalServer {
+class WECHAT_API LocalServer {
  public:
   struct Options {
     bool tls = false;

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "wechat/clock.h"
+#include "wechat/export.h"
 #include "wechat/status.h"
 
 namespace wechat {
@@ -34,7 +35,7 @@ enum class MessageState {
 };
 
 /// "queued", "sent", "delivered", "read", "failed" or "received".
-const char* message_state_name(MessageState state) noexcept;
+WECHAT_API const char* message_state_name(MessageState state) noexcept;
 
 struct Message {
   std::string client_msg_id;  ///< 32 hex digits, chosen by the sending client.

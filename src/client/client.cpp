@@ -72,16 +72,24 @@ void Client::Impl::shutdown() {
   if (std::this_thread::get_id() == thread_.get_id()) {
     // Destroyed from its own callback: the event thread cannot join itself. A reaper joins it
     // once the loop stops and lets the last reference go off the event thread.
-    std::thread([self = shared_from_this()] { self->thread_.join(); }).detach();
+    std::thread([self = shared_from_this()] {
+      self->thread_.join();
+      self->drain();
+    }).detach();
     return;
   }
   thread_.join();
+  drain();
+}
+
+void Client::Impl::drain() {
   // Handlers still queued hold references to this Impl; run them out (they do nothing now)
-  // so that those references are released.
+  // so that those references are released, then drop whatever is left without running it.
   for (int i = 0; i < 100; ++i) {
     io_.restart();
     if (io_.poll() == 0) break;
   }
+  io_.destroy_pending_handlers();
 }
 
 void Client::Impl::set_event_handler(std::function<void(const Event&)> handler) {

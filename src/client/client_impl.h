@@ -23,6 +23,16 @@
 
 namespace wechat {
 
+namespace detail {
+/// An io_context whose queued handlers can be destroyed without running them. The Impl owns
+/// its io_context, and queued handlers hold references to the Impl: destroying them at shutdown
+/// is what breaks that cycle.
+class OwnedIoContext : public asio::io_context {
+ public:
+  void destroy_pending_handlers() { shutdown(); }
+};
+}  // namespace detail
+
 /// The session engine behind wechat::Client. Everything below "event thread only" runs on the
 /// one thread that runs `io_`; public entry points post onto it. See docs/threading.md.
 ///
@@ -30,7 +40,9 @@ namespace wechat {
 /// -> syncing (pages of the log until caught up) -> online (pushes applied live, outbox
 /// drained). Any connection loss goes back to disconnected and, while logged in, reconnects with
 /// exponential backoff and jitter, resumes with the saved token and syncs from its position.
-class Client::Impl : public std::enable_shared_from_this<Client::Impl> {
+// Hidden: a nested class would otherwise inherit Client's WECHAT_API and export its internals.
+class [[gnu::visibility("hidden")]] Client::Impl
+    : public std::enable_shared_from_this<Client::Impl> {
  public:
   explicit Impl(ClientOptions options);
   ~Impl();
@@ -40,6 +52,8 @@ class Client::Impl : public std::enable_shared_from_this<Client::Impl> {
   Result<std::string> load_device_name() const;
   /// Cancels everything and stops the event thread. Safe from any thread.
   void shutdown();
+  /// After the event thread has stopped: releases every handler still queued.
+  void drain();
 
   /// Runs `fn` on the event thread. What was posted before shutdown() still runs (and its
   /// callback gets an answer, kCancelled at worst); what is posted after it never runs.
@@ -143,7 +157,7 @@ class Client::Impl : public std::enable_shared_from_this<Client::Impl> {
 
   const ClientOptions options_;
   detail::Logger log_;
-  asio::io_context io_;
+  detail::OwnedIoContext io_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::thread thread_;
   std::atomic<bool> shut_down_{false};

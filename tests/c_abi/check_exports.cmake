@@ -1,0 +1,41 @@
+# SPDX-License-Identifier: MIT
+# cmake -DLIBRARY=<libwechat.so> -DNM=<nm> -P check_exports.cmake
+# The ABI check: the dynamic symbol table of libwechat.so holds the C ABI (wc_*) and the C++ API
+# (namespace wechat) only - no protobuf, Asio, SQLite, fmt or standard-library internals.
+execute_process(COMMAND ${NM} -D --defined-only -C ${LIBRARY}
+                OUTPUT_VARIABLE out RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "${NM} failed on ${LIBRARY}")
+endif()
+string(REPLACE "\n" ";" lines "${out}")
+set(bad)
+set(c_count 0)
+set(cxx_count 0)
+foreach(line IN LISTS lines)
+  if(line STREQUAL "")
+    continue()
+  endif()
+  # "<address> <type> <name>"
+  string(REGEX REPLACE "^[0-9a-fA-F]* *[A-Za-z] " "" name "${line}")
+  if(name MATCHES "^wc_[a-z0-9_]+$")
+    math(EXPR c_count "${c_count} + 1")
+  elseif(name MATCHES "^(typeinfo for |typeinfo name for |vtable for |VTT for )?wechat::")
+    if(name MATCHES "^wechat::(detail|client|server|transport|store|v1|cabi)::" OR
+       name MATCHES "::Impl::")
+      list(APPEND bad "${name}")
+    else()
+      math(EXPR cxx_count "${cxx_count} + 1")
+    endif()
+  else()
+    list(APPEND bad "${name}")
+  endif()
+endforeach()
+if(bad)
+  list(LENGTH bad n)
+  list(JOIN bad "\n  " shown)
+  message(FATAL_ERROR "${n} symbol(s) exported that are not API:\n  ${shown}")
+endif()
+if(c_count LESS 100 OR cxx_count LESS 20)
+  message(FATAL_ERROR "too few exports: ${c_count} wc_*, ${cxx_count} wechat:: (hidden too much?)")
+endif()
+message(STATUS "exports: ${c_count} wc_* functions, ${cxx_count} wechat:: symbols, nothing else")
