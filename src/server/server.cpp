@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "wechat/server.h"
 
+#include <algorithm>
+
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
 #include <asio/thread_pool.hpp>
@@ -185,8 +187,19 @@ void Server::Impl::stop() {
     if (auto s = weak.lock()) s->end(Status(Error::kUnavailable, "the server is shutting down"));
   }
   work_.reset();
-  // Give sessions a moment to flush their goodbyes, then stop the loop regardless.
-  for (int i = 0; i < 50 && router_.device_count() > 0; ++i) {
+  // Give sessions a moment to flush their goodbyes, then cut the rest. A session lives until
+  // its connection has closed (they refer to each other until then), so every one must close
+  // before the loop stops, or it would never be freed.
+  const auto all_closed = [&] {
+    return std::all_of(sessions.begin(), sessions.end(), [](const auto& w) { return w.expired(); });
+  };
+  for (int i = 0; i < 100 && !all_closed(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  for (auto& weak : sessions) {
+    if (auto s = weak.lock()) s->abort(Status(Error::kUnavailable, "the server is shutting down"));
+  }
+  for (int i = 0; i < 100 && !all_closed(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   workers_->join();

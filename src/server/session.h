@@ -39,6 +39,8 @@ class Session final : public PushTarget, public std::enable_shared_from_this<Ses
 
   void deliver(std::shared_ptr<const std::string> frame) override;
   void end(Status reason) override;
+  /// Closes the connection at once (server shutdown, after end() had its chance).
+  void abort(const Status& reason) { connection_->abort(reason); }
 
   // --- For request handlers (on the strand) ---
   const std::optional<Identity>& identity() const { return identity_; }
