@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: MIT
+#ifndef WECHAT_BENCH_PROC_STATS_H_
+#define WECHAT_BENCH_PROC_STATS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace wechat::bench {
+
+/// utime + stime of every thread of `pid`, in microseconds (from /proc/PID/stat); nullopt if
+/// the process is gone or pid <= 0.
+std::optional<double> process_cpu_us(int pid);
+/// CPU time of this process (getrusage), microseconds.
+double self_cpu_us();
+/// Pss of `pid` in KiB from /proc/PID/smaps_rollup.
+std::optional<std::int64_t> process_pss_kib(int pid);
+/// Total kernel slab memory in KiB: the sum of num_objs * objsize over /proc/slabinfo, or
+/// nullopt when that file is not readable (then the caller reports /proc/meminfo's Slab).
+std::optional<std::int64_t> slabinfo_kib();
+/// A field of /proc/meminfo in KiB ("Slab", "SUnreclaim", ...).
+std::optional<std::int64_t> meminfo_kib(const std::string& field);
+/// Pages of TCP buffer memory ("TCP: ... mem N" in /proc/net/sockstat), in KiB.
+std::optional<std::int64_t> tcp_buffer_kib();
+
+}  // namespace wechat::bench
+
+#endif  // WECHAT_BENCH_PROC_STATS_H_

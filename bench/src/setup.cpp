@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: MIT
+// `wechat-bench setup`: creates the benchmark accounts once, through the protocol, the way a
+// person would: RequestCode -> the code from the mail folder -> RegisterAccount -> Login (device
+// "bench", whose token the workloads Resume) -> friend request and accept, pairs (2k, 2k+1).
+//
+// It runs wechat::Server in this process on the data directory that the measured runs then
+// give to wechat-server. The only option that differs from wechat-server's is the abuse limits:
+// 20 codes per hour per IP address would allow 20 accounts an hour from 127.0.0.1. The password
+// hash cost is the production one (scrypt log2 N = 15 unless told otherwise), so password
+// logins measured later cost what they cost in production.
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <future>
+#include <map>
+#include <mutex>
+#include <regex>
+#include <thread>
+
+#include "blocking_client.h"
+#include "server/mail/mailer.h"
+#include "users.h"
+#include "wechat/server.h"
+#include "wire_session.h"
+#include "workloads.h"
+
+namespace wechat::bench {
+namespace {
+
+std::string code_from_mail(const std::string& mail_dir, const std::string& email) {
+  static const std::regex kCode(R"(\b(\d{6})\b)");
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    auto mail = server::latest_mail_to(mail_dir, email);
+    std::smatch match;
+    if (mail.ok() && std::regex_search(*mail, match, kCode)) return match[1].str();
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return {};
+}
+
+Status create_pair(asio::io_context& io, const Target& target, const std::string& mail_dir,
+                   std::size_t pair, BenchUser& a, BenchUser& b) {
+  WECHAT_ASSIGN_OR_RETURN(auto anon, BlockingClient::open(io, target, Credentials{}));
+  for (BenchUser* u : {&a, &b}) {
+    const std::string email = u->username + "@bench.example";
+    v1::Request code;
+    code.mutable_request_code()->set_email(email);
+    code.mutable_request_code()->set_purpose(v1::CODE_PURPOSE_REGISTER);
+    WECHAT_TRY(anon->call(code));
+    const std::string digits = code_from_mail(mail_dir, email);
+    if (digits.empty()) return Status(Error::kNotFound, "no code mailed to " + email);
+    v1::Request reg;
+    auto* r = reg.mutable_register_account();
+    r->set_username(u->username);
+    r->set_email(email);
+    r->set_password(u->password);
+    r->set_code(digits);
+    WECHAT_ASSIGN_OR_RETURN(auto registered, anon->call(reg));
+    u->user_id = registered.register_account().user().user_id();
+  }
+  Credentials ca{"", a.username, a.password, "bench"};
+  Credentials cb{"", b.username, b.password, "bench"};
+  WECHAT_ASSIGN_OR_RETURN(auto sa, BlockingClient::open(io, target, ca));
+  WECHAT_ASSIGN_OR_RETURN(auto sb, BlockingClient::open(io, target, cb));
+  a.token = sa->login().token();
+  b.token = sb->login().token();
+  v1::Request ask;
+  ask.mutable_send_friend_request()->set_to_user_id(b.user_id);
+  WECHAT_ASSIGN_OR_RETURN(auto asked, sa->call(ask));
+  v1::Request answer;
+  answer.mutable_answer_friend_request()->set_request_id(
+      asked.send_friend_request().request().request_id());
+  answer.mutable_answer_friend_request()->set_accept(true);
+  WECHAT_TRY(sb->call(answer));
+  (void)pair;
+  return Status();
+}
+
+}  // namespace
+
+int run_setup(const SetupOptions& o) {
+  const std::size_t n = o.users & ~std::size_t{1};
+  std::filesystem::create_directories(o.data_dir);
+  ServerOptions options;
+  options.data_dir = o.data_dir;
+  options.listen_port = 0;
+  options.plaintext = true;
+  options.scrypt_log2_n = o.scrypt_log2_n;
+  options.log.min_level = LogLevel::kWarn;
+  options.rate_limits.codes_per_address_per_hour = 1u << 30;
+  options.rate_limits.login_failures_per_address = 1u << 30;
+  auto server = Server::start(options);
+  if (!server.ok()) {
+    std::fprintf(stderr, "setup: %s\n", server.status().to_string().c_str());
+    return 2;
+  }
+  asio::io_context io(1);
+  auto work = asio::make_work_guard(io);
+  std::thread loop([&] { io.run(); });
+  Target target;
+  target.port = (*server)->port();
+  const std::string mail_dir = o.data_dir + "/mail";
+
+  std::vector<BenchUser> users(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    users[i].username = "bench" + std::to_string(i);
+    users[i].password = "bench-password-" + std::to_string(i);
+    users[i].friend_index = i ^ 1;
+  }
+  std::atomic<std::size_t> next_pair{0}, done{0};
+  std::atomic<bool> failed{false};
+  std::mutex print_mu;
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<std::thread> workers;
+  for (unsigned w = 0; w < o.parallel; ++w) {
+    workers.emplace_back([&] {
+      for (;;) {
+        const std::size_t p = next_pair++;
+        if (p >= n / 2 || failed) return;
+        Status s = create_pair(io, target, mail_dir, p, users[2 * p], users[2 * p + 1]);
+        if (!s.ok()) {
+          std::lock_guard lock(print_mu);
+          std::fprintf(stderr, "setup: pair %zu: %s\n", p, s.to_string().c_str());
+          failed = true;
+          return;
+        }
+        const std::size_t d = ++done;
+        if (d % 500 == 0) {
+          std::lock_guard lock(print_mu);
+          std::fprintf(stderr, "setup: %zu of %zu pairs\n", d, n / 2);
+        }
+      }
+    });
+  }
+  for (auto& t : workers) t.join();
+  // Let the sessions close before the server stops.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  work.reset();
+  io.stop();
+  loop.join();
+  (*server)->stop();
+  if (failed) return 2;
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::fprintf(stderr, "setup: %zu users in %.1f s (scrypt log2 N = %u)\n", n, seconds,
+               o.scrypt_log2_n);
+  Status saved = save_users(o.users_file, users);
+  if (!saved.ok()) {
+    std::fprintf(stderr, "setup: %s\n", saved.to_string().c_str());
+    return 2;
+  }
+  return 0;
+}
+
+}  // namespace wechat::bench

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: MIT
+#ifndef WECHAT_BENCH_WORKLOADS_H_
+#define WECHAT_BENCH_WORKLOADS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace wechat::bench {
+
+/// Options every workload shares.
+struct Common {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 7600;
+  bool tls = false;
+  std::string users_file;      ///< users.tsv from `setup`
+  int server_pid = 0;          ///< for server CPU and memory (/proc)
+  std::string out;             ///< results file (JSON lines), appended
+  std::string labels;          ///< "k=v,..." copied into every record
+  std::uint64_t seed = 1;
+};
+
+struct W1Options {
+  Common common;
+  std::string proto = "wechat";  ///< wechat | mqtt
+  std::size_t users = 0;         ///< 0: all in users_file (mqtt: required)
+  std::vector<double> rates;     ///< offered msg/s per step
+  double warmup_s = 10, measure_s = 60, drain_s = 5;
+  bool stop_on_fail = true;
+  /// Kill check: when the first connection drops (the server was killed), write every
+  /// acknowledged message (nonce, then "sender_index id" lines) here and exit.
+  std::string acked_out;
+};
+int run_w1(const W1Options& options);
+
+/// After a kill -9 and a restart: every message in `acked_file` must be in its sender's log.
+struct VerifyOptions {
+  Common common;
+  std::string acked_file;
+};
+int run_verify(const VerifyOptions& options);
+
+struct W2Options {
+  Common common;
+  std::size_t connections = 1000;
+  double hold_s = 10;
+};
+int run_w2(const W2Options& options);
+
+struct W3Options {
+  Common common;
+  std::vector<double> rates;  ///< new sessions per second per step
+  double step_s = 5;
+  bool password = false;      ///< Login with the password instead of Resume with the token
+  bool stop_on_fail = true;
+};
+int run_w3(const W3Options& options);
+
+struct W4Options {
+  Common common;
+  std::size_t messages = 100000;
+  std::string client_dir;       ///< an empty folder for the fresh client's store
+  std::string inject_data_dir;  ///< set: only inject the messages, in-process (see w4_sync.cpp)
+};
+int run_w4(const W4Options& options);
+
+struct SetupOptions {
+  std::string data_dir;
+  std::string users_file;
+  std::size_t users = 100;
+  unsigned scrypt_log2_n = 15;
+  unsigned parallel = 8;
+};
+int run_setup(const SetupOptions& options);
+
+struct PingPongOptions {
+  double seconds = 2;
+  int server_cpu = -1, client_cpu = -1;
+  std::string out, labels;
+};
+int run_pingpong(const PingPongOptions& options);
+
+}  // namespace wechat::bench
+
+#endif  // WECHAT_BENCH_WORKLOADS_H_
