@@ -14,6 +14,7 @@
 #include "transport/asio.h"
 // After transport/asio.h (see there).
 #include <asio/signal_set.hpp>
+
 #include "transport/frame_codec.h"
 #include "transport/listener.h"
 #include "users.h"

@@ -112,12 +112,14 @@ int run_server(const std::string& dir, bool full, const std::vector<int>& batche
   // Users 1..2P, pairs (2k-1, 2k) friends with a direct conversation k.
   exec(db, "BEGIN");
   {
-    Stmt user(db, "INSERT INTO users (id, username, email, password_hash, created_at) "
-                  "VALUES (?, ?, ?, 'x', 0)");
+    Stmt user(db,
+              "INSERT INTO users (id, username, email, password_hash, created_at) "
+              "VALUES (?, ?, ?, 'x', 0)");
     Stmt friendship(db, "INSERT INTO friendships (user_id, friend_id, since) VALUES (?, ?, 0)");
     Stmt conv(db, "INSERT INTO conversations (id, kind, created_at) VALUES (?, 1, 0)");
-    Stmt direct(db, "INSERT INTO direct_conversations (user_lo, user_hi, conversation_id) "
-                    "VALUES (?, ?, ?)");
+    Stmt direct(db,
+                "INSERT INTO direct_conversations (user_lo, user_hi, conversation_id) "
+                "VALUES (?, ?, ?)");
     Stmt member(db, "INSERT INTO conversation_members (conversation_id, user_id) VALUES (?, ?)");
     for (int u = 1; u <= 2 * pairs; ++u) {
       const std::string name = "u" + std::to_string(u);
@@ -143,20 +145,26 @@ int run_server(const std::string& dir, bool full, const std::vector<int>& batche
            "m.server_time, m.text, c.kind, u.username FROM messages m JOIN conversations c ON "
            "c.id = m.conversation_id JOIN users u ON u.id = m.sender_id WHERE m.sender_id = ? AND "
            "m.client_msg_id = ?");
-  Stmt user_by_id(db, "SELECT id, username, email, password_hash, created_at, last_seen FROM "
-                      "users WHERE id = ?");
+  Stmt user_by_id(db,
+                  "SELECT id, username, email, password_hash, created_at, last_seen FROM "
+                  "users WHERE id = ?");
   Stmt are_friends(db, "SELECT 1 FROM friendships WHERE user_id = ? AND friend_id = ?");
-  Stmt direct(db, "SELECT conversation_id FROM direct_conversations WHERE user_lo = ? AND "
-                  "user_hi = ?");
-  Stmt next_seq(db, "UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ? RETURNING "
-                    "last_seq");
-  Stmt insert_message(db, "INSERT INTO messages (conversation_id, seq, sender_id, recipient_id, "
-                          "client_msg_id, server_time, text) VALUES (?, ?, ?, ?, ?, ?, ?)");
-  Stmt read_marker(db, "UPDATE conversation_members SET read_seq = ? WHERE conversation_id = ? "
-                       "AND user_id = ? AND read_seq < ?");
+  Stmt direct(db,
+              "SELECT conversation_id FROM direct_conversations WHERE user_lo = ? AND "
+              "user_hi = ?");
+  Stmt next_seq(db,
+                "UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ? RETURNING "
+                "last_seq");
+  Stmt insert_message(db,
+                      "INSERT INTO messages (conversation_id, seq, sender_id, recipient_id, "
+                      "client_msg_id, server_time, text) VALUES (?, ?, ?, ?, ?, ?, ?)");
+  Stmt read_marker(db,
+                   "UPDATE conversation_members SET read_seq = ? WHERE conversation_id = ? "
+                   "AND user_id = ? AND read_seq < ?");
   Stmt log_head(db, "UPDATE users SET log_head = log_head + 1 WHERE id = ? RETURNING log_head");
-  Stmt insert_log(db, "INSERT INTO user_log (user_id, user_seq, created_at, kind, message_id, "
-                      "payload) VALUES (?, ?, ?, ?, ?, NULL)");
+  Stmt insert_log(db,
+                  "INSERT INTO user_log (user_id, user_seq, created_at, kind, message_id, "
+                  "payload) VALUES (?, ?, ?, ?, ?, NULL)");
   const std::string text(100, 'x');
   std::uint64_t counter = 0;
 
@@ -175,7 +183,13 @@ int run_server(const std::string& dir, bool full, const std::vector<int>& batche
       direct.i(1, std::min(from, to)).i(2, std::max(from, to)).run(db);
     }
     const std::int64_t seq = next_seq.i(1, k).run(db);
-    insert_message.i(1, k).i(2, seq).i(3, from).i(4, to).blob(5, cid, 16).i(6, now).text(7, text)
+    insert_message.i(1, k)
+        .i(2, seq)
+        .i(3, from)
+        .i(4, to)
+        .blob(5, cid, 16)
+        .i(6, now)
+        .text(7, text)
         .run(db);
     const std::int64_t message_id = sqlite3_last_insert_rowid(db);
     read_marker.i(1, seq).i(2, k).i(3, from).i(4, seq).run(db);
@@ -276,21 +290,32 @@ int main(int argc, char** argv) {
   int pairs = 5000, entries = 100000, page = 500;
   for (int i = 2; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
-    if (k == "--dir") dir = v;
-    else if (k == "--out") out = v;
-    else if (k == "--labels") labels = v;
-    else if (k == "--sync") sync = v;
-    else if (k == "--batches") batches = v;
-    else if (k == "--variant") variant = v;
-    else if (k == "--seconds") seconds = std::stod(v);
-    else if (k == "--pairs") pairs = std::stoi(v);
-    else if (k == "--entries") entries = std::stoi(v);
-    else if (k == "--page") page = std::stoi(v);
-    else die("unknown option " + k);
+    if (k == "--dir")
+      dir = v;
+    else if (k == "--out")
+      out = v;
+    else if (k == "--labels")
+      labels = v;
+    else if (k == "--sync")
+      sync = v;
+    else if (k == "--batches")
+      batches = v;
+    else if (k == "--variant")
+      variant = v;
+    else if (k == "--seconds")
+      seconds = std::stod(v);
+    else if (k == "--pairs")
+      pairs = std::stoi(v);
+    else if (k == "--entries")
+      entries = std::stoi(v);
+    else if (k == "--page")
+      page = std::stoi(v);
+    else
+      die("unknown option " + k);
   }
   if (mode == "server") {
-    return run_server(dir, sync == "full", parse_list(batches), seconds, pairs,
-                      variant == "exact", out, labels);
+    return run_server(dir, sync == "full", parse_list(batches), seconds, pairs, variant == "exact",
+                      out, labels);
   }
   if (mode == "client") return run_client(dir, entries, page, out, labels);
   std::fprintf(stderr,

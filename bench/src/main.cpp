@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 // wechat-bench: the load generator of libwechat's benchmarks (../../docs/performance.md,
 // ../../../shared/BENCH.md). One subcommand per workload; each appends JSON lines to --out.
-#include <CLI/CLI.hpp>
 #include <signal.h>
 
+#include <CLI/CLI.hpp>
 #include <sstream>
 
 #include "workloads.h"

@@ -4,8 +4,8 @@
 #include <sys/resource.h>
 
 #include <cmath>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 
 #include "arrivals.h"
 #include "chat_adapter.h"
@@ -60,7 +60,8 @@ class W1Runner {
       step_ = std::make_unique<Step>();
       step_->rate = rate;
       step_->base_id = next_id;
-      const auto expected = static_cast<std::size_t>(rate * (o_.warmup_s + o_.measure_s) * 1.2 + 1000);
+      const auto expected =
+          static_cast<std::size_t>(rate * (o_.warmup_s + o_.measure_s) * 1.2 + 1000);
       step_->recs.reserve(expected);
       run_step();
       next_id = step_->base_id + step_->recs.size() + 1;
@@ -107,8 +108,7 @@ class W1Runner {
     s.window_start = start + static_cast<std::int64_t>(o_.warmup_s * 1e9);
     s.window_end = s.window_start + static_cast<std::int64_t>(o_.measure_s * 1e9);
     s.send_end = s.window_end;
-    arrivals_ = std::make_unique<PoissonArrivals>(s.rate, start,
-                                                  o_.common.seed * 7919 + s.base_id);
+    arrivals_ = std::make_unique<PoissonArrivals>(s.rate, start, o_.common.seed * 7919 + s.base_id);
     window_open_ = window_closed_ = false;
     sending_ = true;
     tick();

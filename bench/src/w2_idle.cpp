@@ -2,8 +2,8 @@
 // W2, idle connections: N logged-in sessions held open; the server's memory per connection
 // (PSS from /proc/PID/smaps_rollup) and the kernel's (slab, TCP buffers), reported apart.
 #include <cmath>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <thread>
 
 #include "arrivals.h"
@@ -113,8 +113,7 @@ int run_w2(const W2Options& o) {
       .set("kernel_slab_bytes_per_conn",
            slab0 ? per_conn(slab0, slab1) : per_conn(meminfo_slab0, meminfo_slab1))
       .set("kernel_tcp_buffer_bytes_per_conn", per_conn(tcp0, tcp1))
-      .set("idle_server_cpu_pct",
-           cpu0 && cpu1 ? (*cpu1 - *cpu0) / (o.hold_s * 1e6) * 100 : NAN)
+      .set("idle_server_cpu_pct", cpu0 && cpu1 ? (*cpu1 - *cpu0) / (o.hold_s * 1e6) * 100 : NAN)
       .set("first_error", first_error.ok() ? std::string() : first_error.to_string());
   rec.emit(o.common.out);
   // As in W1: exit without closing TLS transport::Connections one by one (see w1_chat.cpp).

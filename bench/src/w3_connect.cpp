@@ -69,25 +69,25 @@ class TlsLogin : public std::enable_shared_from_this<TlsLogin> {
 
  private:
   void read() {
-    stream_.async_read_some(asio::buffer(buf_), [self = shared_from_this()](
-                                                    const std::error_code& ec, std::size_t n) {
-      if (self->finished_) return;
-      if (ec) return self->finish(Status(Error::kIo, ec.message()));
-      self->decoder_.append(std::string_view(self->buf_.data(), n));
-      for (;;) {
-        auto next = self->decoder_.next();
-        if (!next.ok()) return self->finish(next.status());
-        if (!next->has_value()) break;
-        const v1::Frame& f = **next;
-        if (f.has_response() && f.request_id() == kControlIdBase + 1) {
-          const auto& r = f.response();
-          return self->finish(r.has_error() ? Status(static_cast<Error>(r.error().code()),
-                                                     r.error().message())
-                                            : Status());
-        }
-      }
-      self->read();
-    });
+    stream_.async_read_some(
+        asio::buffer(buf_), [self = shared_from_this()](const std::error_code& ec, std::size_t n) {
+          if (self->finished_) return;
+          if (ec) return self->finish(Status(Error::kIo, ec.message()));
+          self->decoder_.append(std::string_view(self->buf_.data(), n));
+          for (;;) {
+            auto next = self->decoder_.next();
+            if (!next.ok()) return self->finish(next.status());
+            if (!next->has_value()) break;
+            const v1::Frame& f = **next;
+            if (f.has_response() && f.request_id() == kControlIdBase + 1) {
+              const auto& r = f.response();
+              return self->finish(
+                  r.has_error() ? Status(static_cast<Error>(r.error().code()), r.error().message())
+                                : Status());
+            }
+          }
+          self->read();
+        });
   }
 
   void finish(Status status) {

@@ -171,9 +171,8 @@ int run_w4(const W4Options& o) {
   });
   {
     std::unique_lock lock(mu);
-    cv.wait_for(lock, std::chrono::seconds(300), [&] {
-      return t_login != 0 && (!login_status.ok() || t_online != 0);
-    });
+    cv.wait_for(lock, std::chrono::seconds(300),
+                [&] { return t_login != 0 && (!login_status.ok() || t_online != 0); });
   }
   const double cpu1 = self_cpu_us();
   client->reset();

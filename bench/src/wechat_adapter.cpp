@@ -17,7 +17,8 @@ class WechatAdapter final : public ChatAdapter {
   WechatAdapter(asio::io_context& io, Target target, std::vector<BenchUser> users)
       : io_(io), target_(std::move(target)), users_(std::move(users)), text_(payload_text()) {
     sessions_.resize(users_.size());
-    nonce_ = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+    nonce_ =
+        static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
   }
 
   std::size_t users() const override { return users_.size(); }
@@ -61,22 +62,22 @@ class WechatAdapter final : public ChatAdapter {
     const std::size_t i = next_++;
     Credentials creds;
     creds.token = users_[i].token;
-    open_session(io_.get_executor(), target_, creds,
-                 [this, i](Result<std::shared_ptr<WireSession>> r, v1::LoginOk) {
-                   if (failed_) return;
-                   if (!r.ok()) {
-                     failed_ = true;
-                     done_(Status(r.code(), "user " + std::to_string(i) + ": " +
-                                                r.status().message()));
-                     return;
-                   }
-                   attach(i, *r);
-                   if (++ready_ == users_.size()) {
-                     done_(Status());
-                   } else if (next_ < users_.size()) {
-                     connect_next();
-                   }
-                 });
+    open_session(
+        io_.get_executor(), target_, creds,
+        [this, i](Result<std::shared_ptr<WireSession>> r, v1::LoginOk) {
+          if (failed_) return;
+          if (!r.ok()) {
+            failed_ = true;
+            done_(Status(r.code(), "user " + std::to_string(i) + ": " + r.status().message()));
+            return;
+          }
+          attach(i, *r);
+          if (++ready_ == users_.size()) {
+            done_(Status());
+          } else if (next_ < users_.size()) {
+            connect_next();
+          }
+        });
   }
 
   void attach(std::size_t i, std::shared_ptr<WireSession> s) {

@@ -13,10 +13,10 @@ struct Common {
   std::string host = "127.0.0.1";
   std::uint16_t port = 7600;
   bool tls = false;
-  std::string users_file;      ///< users.tsv from `setup`
-  int server_pid = 0;          ///< for server CPU and memory (/proc)
-  std::string out;             ///< results file (JSON lines), appended
-  std::string labels;          ///< "k=v,..." copied into every record
+  std::string users_file;  ///< users.tsv from `setup`
+  int server_pid = 0;      ///< for server CPU and memory (/proc)
+  std::string out;         ///< results file (JSON lines), appended
+  std::string labels;      ///< "k=v,..." copied into every record
   std::uint64_t seed = 1;
 };
 
@@ -51,7 +51,7 @@ struct W3Options {
   Common common;
   std::vector<double> rates;  ///< new sessions per second per step
   double step_s = 5;
-  bool password = false;      ///< Login with the password instead of Resume with the token
+  bool password = false;  ///< Login with the password instead of Resume with the token
   bool stop_on_fail = true;
 };
 int run_w3(const W3Options& options);

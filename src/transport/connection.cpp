@@ -253,9 +253,17 @@ void Connection::read() {
   });
 }
 
+void Connection::release_read_buffers() {
+  decoder_ = FrameDecoder(1);  // releases the buffer
+  discard_.reset();
+}
+
 void Connection::on_read(const std::error_code& ec, std::size_t n) {
   reading_ = false;
-  if (state_ == State::kClosed) return;
+  if (state_ == State::kClosed) {
+    release_read_buffers();  // held until now: finish() ran while this read was pending
+    return;
+  }
 
   if (ec) {
     if (state_ == State::kShuttingDown) {
@@ -468,8 +476,9 @@ void Connection::finish(Status status) {
   for (const auto& bytes : queue_) dropped += bytes->size();
   queue_.clear();
   queued_bytes_.fetch_sub(dropped, std::memory_order_relaxed);  // in-flight bytes: on_write
-  decoder_ = FrameDecoder(1);                                   // releases the buffer
-  discard_.reset();
+  // The read buffers must outlive a pending read: asio's SSL engine decrypts into them after
+  // the socket read completes, even once the socket is closed. on_read frees them instead.
+  if (!reading_) release_read_buffers();
   listener_slot_.reset();
 
   if (!started_) return;  // start() will report close_status_

@@ -188,6 +188,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void shut_down();
   void fail(Status status);
   void finish(Status status);
+  void release_read_buffers();
   void arm_idle_timer();
   void arm_heartbeat_timer();
   void on_idle_timer(const std::error_code& ec);
