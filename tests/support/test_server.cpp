@@ -112,6 +112,19 @@ void TestServer::befriend(User& a, User& b) {
   b.client->drain(100ms);
 }
 
+v1::Response call_ok(TestClient& client, const v1::Request& request) {
+  auto response = client.call(request);
+  REQUIRE_MESSAGE(response.ok(), response.status().to_string());
+  REQUIRE_MESSAGE(error_of(*response) == Error::kOk, response->error().message());
+  return *response;
+}
+
+Error call_error(TestClient& client, const v1::Request& request) {
+  auto response = client.call(request);
+  REQUIRE_MESSAGE(response.ok(), response.status().to_string());
+  return error_of(*response);
+}
+
 namespace req {
 
 v1::Request request_code(const std::string& email, v1::CodePurpose purpose) {

@@ -62,6 +62,11 @@ class TestServer {
   std::unique_ptr<Server> server_;
 };
 
+/// Sends `request` and REQUIREs a response that is not an error; returns it.
+v1::Response call_ok(TestClient& client, const v1::Request& request);
+/// Sends `request` and REQUIREs a response; returns its error code (kOk for a result).
+Error call_error(TestClient& client, const v1::Request& request);
+
 /// Requests built in one line, for readable tests.
 namespace req {
 v1::Request request_code(const std::string& email, v1::CodePurpose purpose);

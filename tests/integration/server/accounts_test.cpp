@@ -8,12 +8,6 @@ using namespace wechat::testing;
 
 namespace {
 
-Error call_error(TestClient& client, const v1::Request& request) {
-  auto response = client.call(request);
-  REQUIRE_MESSAGE(response.ok(), response.status().to_string());
-  return error_of(*response);
-}
-
 std::string request_code(TestServer& server, TestClient& client, const std::string& email,
                          v1::CodePurpose purpose = v1::CODE_PURPOSE_REGISTER) {
   REQUIRE(call_error(client, req::request_code(email, purpose)) == Error::kOk);

@@ -8,19 +8,6 @@ using namespace wechat::testing;
 
 namespace {
 
-v1::Response call_ok(TestClient& client, const v1::Request& request) {
-  auto response = client.call(request);
-  REQUIRE_MESSAGE(response.ok(), response.status().to_string());
-  REQUIRE_MESSAGE(error_of(*response) == Error::kOk, response->error().message());
-  return *response;
-}
-
-Error call_error(TestClient& client, const v1::Request& request) {
-  auto response = client.call(request);
-  REQUIRE_MESSAGE(response.ok(), response.status().to_string());
-  return error_of(*response);
-}
-
 v1::Request friend_request(std::uint64_t to, const std::string& note = "") {
   v1::Request r;
   r.mutable_send_friend_request()->set_to_user_id(to);

@@ -11,19 +11,6 @@ using namespace wechat::testing;
 
 namespace {
 
-v1::Response call_ok(TestClient& client, const v1::Request& request) {
-  auto response = client.call(request);
-  REQUIRE_MESSAGE(response.ok(), response.status().to_string());
-  REQUIRE_MESSAGE(error_of(*response) == Error::kOk, response->error().message());
-  return *response;
-}
-
-Error call_error(TestClient& client, const v1::Request& request) {
-  auto response = client.call(request);
-  REQUIRE_MESSAGE(response.ok(), response.status().to_string());
-  return error_of(*response);
-}
-
 v1::SendMessageOk send(TestClient& client, std::uint64_t to, const std::string& text) {
   return call_ok(client, req::send_text(to, text, req::new_client_msg_id())).send_message();
 }

@@ -18,12 +18,6 @@ using namespace wechat::testing;
 
 namespace {
 
-Error call_error(TestClient& client, const v1::Request& request) {
-  auto response = client.call(request);
-  REQUIRE_MESSAGE(response.ok(), response.status().to_string());
-  return error_of(*response);
-}
-
 /// A blocking raw socket, for bytes no real client would send.
 struct RawSocket {
   asio::io_context io;
