@@ -58,6 +58,11 @@ enum class Error : std::uint16_t {
   kRequestPending = 202,      ///< A friend request between these users is already open.
   kSelfRequest = 203,         ///< A friend request to oneself.
   kMessageTooLarge = 204,     ///< Text over the server's limit.
+
+  // Groups (210-219).
+  kNotGroupMember = 210,      ///< The group does not exist or the caller is not (or no longer) in it.
+  kGroupFull = 211,           ///< The group would exceed the server's member limit.
+  kGroupDissolved = 212,      ///< The group was dissolved; it accepts nothing new.
 };
 
 /// A short stable name for `code`, e.g. "username_taken"; "unknown" for values not listed.

@@ -37,6 +37,9 @@ const char* error_name(Error code) noexcept {
     case Error::kRequestPending: return "request_pending";
     case Error::kSelfRequest: return "self_request";
     case Error::kMessageTooLarge: return "message_too_large";
+    case Error::kNotGroupMember: return "not_group_member";
+    case Error::kGroupFull: return "group_full";
+    case Error::kGroupDissolved: return "group_dissolved";
   }
   return "unknown";
 }
