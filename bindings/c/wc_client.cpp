@@ -4,6 +4,7 @@
 #include <chrono>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "bindings/c/wc_internal.h"
 
@@ -98,6 +99,17 @@ wc_status no_client() {
 wc_status bad_string(const char* what) {
   return fail(wechat::Status(wechat::Error::kInvalidArgument,
                              std::string(what) + " is NULL with a non-zero length"));
+}
+
+/// Copies an app-supplied array of ids. NULL is allowed only with a count of 0.
+bool in_ids(const uint64_t* ids, size_t count, std::vector<wechat::UserId>& out) {
+  if (ids == nullptr) return count == 0;
+  out.assign(ids, ids + count);
+  return true;
+}
+wc_status bad_ids(const char* what) {
+  return fail(wechat::Status(wechat::Error::kInvalidArgument,
+                             std::string(what) + " is NULL with a non-zero count"));
 }
 
 template <typename List, typename T>
@@ -433,6 +445,131 @@ wc_status wc_client_set_typing(wc_client* client, uint64_t conversation_id, int 
   });
 }
 
+wc_status wc_client_get_read_receipts(wc_client* client, uint64_t tag, uint64_t conversation_id,
+                                      uint64_t seq) {
+  return guard([&]() -> wc_status {
+    if (client == nullptr) return no_client();
+    client->client->get_read_receipts(conversation_id, seq, complete(client, tag));
+    return WC_OK;
+  });
+}
+
+// --- Groups ------------------------------------------------------------------------------------
+
+wc_status wc_client_create_group(wc_client* client, uint64_t tag, const char* name,
+                                 size_t name_len, const uint64_t* member_ids,
+                                 size_t member_count) {
+  return guard([&]() -> wc_status {
+    if (client == nullptr) return no_client();
+    std::string n;
+    std::vector<wechat::UserId> members;
+    if (!in_string(name, name_len, n)) return bad_string("name");
+    if (!in_ids(member_ids, member_count, members)) return bad_ids("member_ids");
+    client->client->create_group(n, members,
+                                 wechat::Client::Callback<wechat::Group>(complete(client, tag)));
+    return WC_OK;
+  });
+}
+
+wc_status wc_client_invite_to_group(wc_client* client, uint64_t tag, uint64_t group_id,
+                                    const uint64_t* user_ids, size_t user_count) {
+  return guard([&]() -> wc_status {
+    if (client == nullptr) return no_client();
+    std::vector<wechat::UserId> users;
+    if (!in_ids(user_ids, user_count, users)) return bad_ids("user_ids");
+    client->client->invite_to_group(group_id, users, complete(client, tag));
+    return WC_OK;
+  });
+}
+
+wc_status wc_client_leave_group(wc_client* client, uint64_t tag, uint64_t group_id) {
+  return guard([&]() -> wc_status {
+    if (client == nullptr) return no_client();
+    client->client->leave_group(group_id, complete(client, tag));
+    return WC_OK;
+  });
+}
+
+wc_status wc_client_remove_group_member(wc_client* client, uint64_t tag, uint64_t group_id,
+                                        uint64_t user_id) {
+  return guard([&]() -> wc_status {
+    if (client == nullptr) return no_client();
+    client->client->remove_group_member(group_id, user_id, complete(client, tag));
+    return WC_OK;
+  });
+}
+
+wc_status wc_client_rename_group(wc_client* client, uint64_t tag, uint64_t group_id,
+                                 const char* name, size_t name_len) {
+  return guard([&]() -> wc_status {
+    if (client == nullptr) return no_client();
+    std::string n;
+    if (!in_string(name, name_len, n)) return bad_string("name");
+    client->client->rename_group(group_id, n, complete(client, tag));
+    return WC_OK;
+  });
+}
+
+wc_status wc_client_set_group_role(wc_client* client, uint64_t tag, uint64_t group_id,
+                                   uint64_t user_id, int role) {
+  return guard([&]() -> wc_status {
+    if (client == nullptr) return no_client();
+    if (role != WC_GROUP_ROLE_ADMIN && role != WC_GROUP_ROLE_MEMBER) {
+      return fail(wechat::Error::kInvalidArgument,
+                  "role is WC_GROUP_ROLE_ADMIN or WC_GROUP_ROLE_MEMBER");
+    }
+    client->client->set_group_role(group_id, user_id, static_cast<wechat::GroupRole>(role),
+                                   complete(client, tag));
+    return WC_OK;
+  });
+}
+
+wc_status wc_client_transfer_group_ownership(wc_client* client, uint64_t tag, uint64_t group_id,
+                                             uint64_t new_owner_id) {
+  return guard([&]() -> wc_status {
+    if (client == nullptr) return no_client();
+    client->client->transfer_group_ownership(group_id, new_owner_id, complete(client, tag));
+    return WC_OK;
+  });
+}
+
+wc_status wc_client_dissolve_group(wc_client* client, uint64_t tag, uint64_t group_id) {
+  return guard([&]() -> wc_status {
+    if (client == nullptr) return no_client();
+    client->client->dissolve_group(group_id, complete(client, tag));
+    return WC_OK;
+  });
+}
+
+wc_status wc_client_get_group(wc_client* client, uint64_t tag, uint64_t group_id) {
+  return guard([&]() -> wc_status {
+    if (client == nullptr) return no_client();
+    client->client->get_group(group_id,
+                              wechat::Client::Callback<wechat::Group>(complete(client, tag)));
+    return WC_OK;
+  });
+}
+
+wc_status wc_client_refresh_groups(wc_client* client, uint64_t tag) {
+  return guard([&]() -> wc_status {
+    if (client == nullptr) return no_client();
+    client->client->refresh_groups(complete(client, tag));
+    return WC_OK;
+  });
+}
+
+wc_status wc_client_send_group_text(wc_client* client, uint64_t tag, uint64_t group_id,
+                                    const char* text, size_t text_len) {
+  return guard([&]() -> wc_status {
+    if (client == nullptr) return no_client();
+    std::string t;
+    if (!in_string(text, text_len, t)) return bad_string("text");
+    client->client->send_group_text(
+        group_id, t, wechat::Client::Callback<wechat::Message>(complete(client, tag)));
+    return WC_OK;
+  });
+}
+
 // --- Local reads -------------------------------------------------------------------------------
 
 wc_status wc_client_conversations(wc_client* client, wc_conversation_list** out) {
@@ -491,6 +628,27 @@ wc_status wc_client_search_messages(wc_client* client, const char* text, size_t 
     std::string t;
     if (!in_string(text, text_len, t)) return bad_string("text");
     return hand_out(client->client->search_messages(t, limit), out);
+  });
+}
+
+wc_status wc_client_groups(wc_client* client, wc_group_list** out) {
+  return guard([&]() -> wc_status {
+    if (out == nullptr) return fail(wechat::Error::kInvalidArgument, "out is NULL");
+    *out = nullptr;
+    if (client == nullptr) return no_client();
+    return hand_out(client->client->groups(), out);
+  });
+}
+
+wc_status wc_client_group(wc_client* client, uint64_t group_id, wc_group** out) {
+  return guard([&]() -> wc_status {
+    if (out == nullptr) return fail(wechat::Error::kInvalidArgument, "out is NULL");
+    *out = nullptr;
+    if (client == nullptr) return no_client();
+    auto group = client->client->group(group_id);
+    if (!group.ok()) return fail(group.status());
+    *out = reinterpret_cast<wc_group*>(new wechat::Group(std::move(group).value()));
+    return WC_OK;
   });
 }
 

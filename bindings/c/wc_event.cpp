@@ -78,6 +78,10 @@ std::unique_ptr<wc_event> make_event(Event event) {
                    e->type = WC_EVENT_SESSION_ENDED;
                    e->status = v.reason;
                  },
+                 [&](GroupChanged& v) {
+                   e->type = WC_EVENT_GROUP_CHANGED;
+                   e->groups.push_back(std::move(v.group));
+                 },
              },
              event);
   e->event = std::move(event);
@@ -108,6 +112,15 @@ std::unique_ptr<wc_event> make_result(std::uint64_t tag, Result<Message> result)
 }
 std::unique_ptr<wc_event> make_result(std::uint64_t tag, Result<std::vector<Message>> result) {
   return result_of(tag, WC_RESULT_MESSAGES, std::move(result), &wc_event::messages);
+}
+std::unique_ptr<wc_event> make_result(std::uint64_t tag, Result<Group> result) {
+  return result_of(tag, WC_RESULT_GROUP, std::move(result), &wc_event::groups);
+}
+std::unique_ptr<wc_event> make_result(std::uint64_t tag, Result<std::vector<Group>> result) {
+  return result_of(tag, WC_RESULT_GROUPS, std::move(result), &wc_event::groups);
+}
+std::unique_ptr<wc_event> make_result(std::uint64_t tag, Result<ReadReceipts> result) {
+  return result_of(tag, WC_RESULT_READ_RECEIPTS, std::move(result), &wc_event::receipts);
 }
 
 }  // namespace wechat::cabi
@@ -147,7 +160,7 @@ const char* wc_event_status_message(const wc_event* event, size_t* len) {
 size_t wc_event_count(const wc_event* event) {
   if (event == nullptr) return 0;
   return event->users.size() + event->messages.size() + event->friends.size() +
-         event->requests.size();
+         event->requests.size() + event->groups.size() + event->receipts.size();
 }
 const wc_user* wc_event_user(const wc_event* event, size_t i) {
   return event != nullptr ? item(event->users, i) : nullptr;
@@ -165,11 +178,20 @@ const wc_presence* wc_event_presence(const wc_event* event) {
   const auto* p = as<wechat::PresenceChanged>(event);
   return p != nullptr ? to_c(p->presence) : nullptr;
 }
+const wc_group* wc_event_group(const wc_event* event, size_t i) {
+  return event != nullptr ? item(event->groups, i) : nullptr;
+}
+const wc_read_receipts* wc_event_read_receipts(const wc_event* event) {
+  return event != nullptr ? item(event->receipts, 0) : nullptr;
+}
 
 uint64_t wc_event_conversation_id(const wc_event* event) {
   if (const auto* r = as<wechat::ReceiptUpdated>(event)) return r->conversation_id;
   if (const auto* r = as<wechat::ConversationRead>(event)) return r->conversation_id;
   if (const auto* t = as<wechat::TypingChanged>(event)) return t->conversation_id;
+  if (event != nullptr && event->type == WC_EVENT_GROUP_CHANGED && !event->groups.empty()) {
+    return event->groups[0].id;
+  }
   return 0;
 }
 uint64_t wc_event_user_id(const wc_event* event) {
@@ -177,6 +199,7 @@ uint64_t wc_event_user_id(const wc_event* event) {
   if (const auto* f = as<wechat::FriendRemoved>(event)) return f->user_id;
   if (const auto* p = as<wechat::PresenceChanged>(event)) return p->presence.user_id;
   if (const auto* t = as<wechat::TypingChanged>(event)) return t->user_id;
+  if (const auto* g = as<wechat::GroupChanged>(event)) return g->actor.id;
   return 0;
 }
 uint64_t wc_event_seq(const wc_event* event) {
@@ -211,6 +234,26 @@ uint64_t wc_event_sync_applied(const wc_event* event) {
 uint64_t wc_event_sync_head(const wc_event* event) {
   const auto* s = as<wechat::SyncProgress>(event);
   return s != nullptr ? s->head : 0;
+}
+int wc_event_group_event_kind(const wc_event* event) {
+  const auto* g = as<wechat::GroupChanged>(event);
+  return g != nullptr ? static_cast<int>(g->kind) : 0;
+}
+const wc_user* wc_event_actor(const wc_event* event) {
+  const auto* g = as<wechat::GroupChanged>(event);
+  return g != nullptr ? to_c(g->actor) : nullptr;
+}
+size_t wc_event_subject_count(const wc_event* event) {
+  const auto* g = as<wechat::GroupChanged>(event);
+  return g != nullptr ? g->subjects.size() : 0;
+}
+const wc_user* wc_event_subject(const wc_event* event, size_t i) {
+  const auto* g = as<wechat::GroupChanged>(event);
+  return g != nullptr ? item(g->subjects, i) : nullptr;
+}
+int wc_event_group_role(const wc_event* event) {
+  const auto* g = as<wechat::GroupChanged>(event);
+  return g != nullptr ? static_cast<int>(g->role) : 0;
 }
 
 }  // extern "C"

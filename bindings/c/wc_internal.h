@@ -37,6 +37,14 @@ inline const wc_friend_request* to_c(const FriendRequest& v) {
   return reinterpret_cast<const wc_friend_request*>(&v);
 }
 
+inline const wc_group* to_c(const Group& v) { return reinterpret_cast<const wc_group*>(&v); }
+inline const wc_group_member* to_c(const GroupMember& v) {
+  return reinterpret_cast<const wc_group_member*>(&v);
+}
+inline const wc_read_receipts* to_c(const ReadReceipts& v) {
+  return reinterpret_cast<const wc_read_receipts*>(&v);
+}
+
 inline const User* from_c(const wc_user* p) { return reinterpret_cast<const User*>(p); }
 inline const Message* from_c(const wc_message* p) { return reinterpret_cast<const Message*>(p); }
 inline const Conversation* from_c(const wc_conversation* p) {
@@ -48,6 +56,13 @@ inline const Presence* from_c(const wc_presence* p) {
 inline const Friend* from_c(const wc_friend* p) { return reinterpret_cast<const Friend*>(p); }
 inline const FriendRequest* from_c(const wc_friend_request* p) {
   return reinterpret_cast<const FriendRequest*>(p);
+}
+inline const Group* from_c(const wc_group* p) { return reinterpret_cast<const Group*>(p); }
+inline const GroupMember* from_c(const wc_group_member* p) {
+  return reinterpret_cast<const GroupMember*>(p);
+}
+inline const ReadReceipts* from_c(const wc_read_receipts* p) {
+  return reinterpret_cast<const ReadReceipts*>(p);
 }
 
 /// A std::string's bytes for the C side, with the length stored when asked for.
@@ -93,6 +108,9 @@ std::unique_ptr<wc_event> make_result(std::uint64_t tag,
 std::unique_ptr<wc_event> make_result(std::uint64_t tag, Result<std::vector<Friend>> result);
 std::unique_ptr<wc_event> make_result(std::uint64_t tag, Result<Message> result);
 std::unique_ptr<wc_event> make_result(std::uint64_t tag, Result<std::vector<Message>> result);
+std::unique_ptr<wc_event> make_result(std::uint64_t tag, Result<Group> result);
+std::unique_ptr<wc_event> make_result(std::uint64_t tag, Result<std::vector<Group>> result);
+std::unique_ptr<wc_event> make_result(std::uint64_t tag, Result<ReadReceipts> result);
 
 /// Where a client's events and results go: the poll queue, or the app's callback. Shared by the
 /// wc_client and every handler given to the C++ client, so late completions never dangle.
@@ -129,6 +147,8 @@ struct wc_event {
   std::vector<wechat::Message> messages;
   std::vector<wechat::Friend> friends;
   std::vector<wechat::FriendRequest> requests;
+  std::vector<wechat::Group> groups;
+  std::vector<wechat::ReadReceipts> receipts;
   std::optional<wechat::Event> event;  ///< For the scalar accessors; items moved out above.
 };
 
@@ -152,6 +172,9 @@ struct wc_friend_list {
 };
 struct wc_friend_request_list {
   std::vector<wechat::FriendRequest> items;
+};
+struct wc_group_list {
+  std::vector<wechat::Group> items;
 };
 
 #endif  // WECHAT_BINDINGS_C_WC_INTERNAL_H_

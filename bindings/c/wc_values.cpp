@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Accessors of the value views (users, messages, conversations, presence, friends, requests) and
-// of the lists returned by local reads. None of them allocates, so none can throw.
+// Accessors of the value views (users, messages, conversations, presence, friends, requests,
+// groups, read receipts) and of the lists returned by local reads. None of them allocates, so
+// none can throw.
 #include "bindings/c/wc_internal.h"
 
 using wechat::cabi::empty_string;
@@ -80,6 +81,10 @@ const char* wc_message_failure_message(const wc_message* message, size_t* len) {
                             : empty_string(len);
 }
 
+int wc_message_kind(const wc_message* message) {
+  return message != nullptr ? static_cast<int>(from_c(message)->kind) : 0;
+}
+
 // --- wc_conversation ---------------------------------------------------------------------------
 
 uint64_t wc_conversation_id(const wc_conversation* conversation) {
@@ -103,6 +108,13 @@ uint64_t wc_conversation_unread(const wc_conversation* conversation) {
 const wc_message* wc_conversation_last_message(const wc_conversation* conversation) {
   if (conversation == nullptr || !from_c(conversation)->last_message) return nullptr;
   return to_c(*from_c(conversation)->last_message);
+}
+int wc_conversation_kind(const wc_conversation* conversation) {
+  return conversation != nullptr ? static_cast<int>(from_c(conversation)->kind) : 0;
+}
+const wc_group* wc_conversation_group(const wc_conversation* conversation) {
+  if (conversation == nullptr || !from_c(conversation)->group) return nullptr;
+  return to_c(*from_c(conversation)->group);
 }
 
 // --- wc_presence -------------------------------------------------------------------------------
@@ -156,6 +168,84 @@ int64_t wc_friend_request_answered_ms(const wc_friend_request* request) {
   return request != nullptr ? from_c(request)->answered_ms : 0;
 }
 
+// --- wc_group ----------------------------------------------------------------------------------
+
+uint64_t wc_group_id(const wc_group* group) { return group != nullptr ? from_c(group)->id : 0; }
+const char* wc_group_name(const wc_group* group, size_t* len) {
+  return group != nullptr ? out_string(from_c(group)->name, len) : empty_string(len);
+}
+uint64_t wc_group_owner_id(const wc_group* group) {
+  return group != nullptr ? from_c(group)->owner_id : 0;
+}
+uint32_t wc_group_member_count(const wc_group* group) {
+  return group != nullptr ? from_c(group)->member_count : 0;
+}
+int64_t wc_group_created_ms(const wc_group* group) {
+  return group != nullptr ? from_c(group)->created_ms : 0;
+}
+int wc_group_dissolved(const wc_group* group) {
+  return group != nullptr && from_c(group)->dissolved ? 1 : 0;
+}
+int wc_group_my_role(const wc_group* group) {
+  return group != nullptr ? static_cast<int>(from_c(group)->my_role) : 0;
+}
+int wc_group_membership(const wc_group* group) {
+  return group != nullptr ? static_cast<int>(from_c(group)->membership) : 0;
+}
+size_t wc_group_members_size(const wc_group* group) {
+  return group != nullptr ? from_c(group)->members.size() : 0;
+}
+const wc_group_member* wc_group_member_at(const wc_group* group, size_t i) {
+  if (group == nullptr || i >= from_c(group)->members.size()) return nullptr;
+  return to_c(from_c(group)->members[i]);
+}
+void wc_group_destroy(wc_group* group) {
+  // Only wc_client_group hands out a wc_group, allocated as a wechat::Group.
+  delete reinterpret_cast<wechat::Group*>(group);
+}
+
+const wc_user* wc_group_member_user(const wc_group_member* member) {
+  return member != nullptr ? to_c(from_c(member)->user) : nullptr;
+}
+int wc_group_member_role(const wc_group_member* member) {
+  return member != nullptr ? static_cast<int>(from_c(member)->role) : 0;
+}
+int64_t wc_group_member_joined_ms(const wc_group_member* member) {
+  return member != nullptr ? from_c(member)->joined_ms : 0;
+}
+uint64_t wc_group_member_read_seq(const wc_group_member* member) {
+  return member != nullptr ? from_c(member)->read_seq : 0;
+}
+uint64_t wc_group_member_delivered_seq(const wc_group_member* member) {
+  return member != nullptr ? from_c(member)->delivered_seq : 0;
+}
+
+// --- wc_read_receipts --------------------------------------------------------------------------
+
+uint64_t wc_read_receipts_conversation_id(const wc_read_receipts* receipts) {
+  return receipts != nullptr ? from_c(receipts)->conversation_id : 0;
+}
+uint64_t wc_read_receipts_seq(const wc_read_receipts* receipts) {
+  return receipts != nullptr ? from_c(receipts)->seq : 0;
+}
+uint32_t wc_read_receipts_member_count(const wc_read_receipts* receipts) {
+  return receipts != nullptr ? from_c(receipts)->member_count : 0;
+}
+size_t wc_read_receipts_read_by_size(const wc_read_receipts* receipts) {
+  return receipts != nullptr ? from_c(receipts)->read_by.size() : 0;
+}
+const wc_user* wc_read_receipts_read_by_at(const wc_read_receipts* receipts, size_t i) {
+  if (receipts == nullptr || i >= from_c(receipts)->read_by.size()) return nullptr;
+  return to_c(from_c(receipts)->read_by[i]);
+}
+size_t wc_read_receipts_delivered_to_size(const wc_read_receipts* receipts) {
+  return receipts != nullptr ? from_c(receipts)->delivered_to.size() : 0;
+}
+const wc_user* wc_read_receipts_delivered_to_at(const wc_read_receipts* receipts, size_t i) {
+  if (receipts == nullptr || i >= from_c(receipts)->delivered_to.size()) return nullptr;
+  return to_c(from_c(receipts)->delivered_to[i]);
+}
+
 // --- Lists -------------------------------------------------------------------------------------
 
 size_t wc_message_list_size(const wc_message_list* list) { return list_size(list); }
@@ -183,5 +273,9 @@ const wc_friend_request* wc_friend_request_list_at(const wc_friend_request_list*
   return list_at(list, i);
 }
 void wc_friend_request_list_destroy(wc_friend_request_list* list) { delete list; }
+
+size_t wc_group_list_size(const wc_group_list* list) { return list_size(list); }
+const wc_group* wc_group_list_at(const wc_group_list* list, size_t i) { return list_at(list, i); }
+void wc_group_list_destroy(wc_group_list* list) { delete list; }
 
 }  // extern "C"

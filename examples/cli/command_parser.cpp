@@ -14,7 +14,7 @@ namespace {
 using K = CommandKind;
 
 // The grammar of every command. Keep in step with docs/cli.md.
-constexpr std::array<CommandSpec, 19> kSpecs = {{
+constexpr std::array<CommandSpec, 22> kSpecs = {{
     {K::kCode, "code", "/code <email> [register|reset]",
      "mail a verification code (for registering, or resetting a password)", 1, 2, false, -1},
     {K::kRegister, "register", "/register <username> <email> <password> <code>",
@@ -33,9 +33,14 @@ constexpr std::array<CommandSpec, 19> kSpecs = {{
     {K::kRequests, "requests", "/requests", "list pending friend requests", 0, 0, false, -1},
     {K::kMsg, "msg", "/msg <username> <text>", "send a message (queued while offline)", 2, 2, true,
      -1},
-    {K::kOpen, "open", "/open [username]",
-     "open a conversation: plain lines then go to that friend (no name: close it)", 0, 1, false,
-     -1},
+    {K::kGroupSend, "g", "/g <group> <text>", "send a message to a group (queued while offline)",
+     2, 2, true, -1},
+    {K::kGroups, "groups", "/groups", "list your groups with unread counts", 0, 0, false, -1},
+    {K::kGroup, "group", "/group create|invite|leave|kick|members|read ...",
+     "manage groups (/help group explains each)", 1, 64, false, -1},
+    {K::kOpen, "open", "/open [username|group]",
+     "open a conversation: plain lines then go to that friend or group (no name: close it)", 0,
+     1, false, -1},
     {K::kHistory, "history", "/history <username> [count]",
      "show the last messages with someone (older ones come from the server)", 1, 2, false, -1},
     {K::kFind, "find", "/find <text>", "search your messages (words, or any Chinese text)", 1, 1,
@@ -46,6 +51,22 @@ constexpr std::array<CommandSpec, 19> kSpecs = {{
     {K::kQuit, "quit", "/quit", "leave (queued messages are sent first, or next time)", 0, 0, false,
      -1},
     {K::kHelp, "help", "/help [command]", "list the commands, or explain one", 0, 1, false, -1},
+}};
+
+// /group's subcommands: min_args and max_args count what follows the subcommand. Groups are
+// named by name (one word) or by id ("#12"); see docs/cli.md.
+constexpr std::array<CommandSpec, 6> kGroupSpecs = {{
+    {K::kGroup, "create", "/group create <name> <user>...",
+     "create a group with friends of yours (you own it)", 2, 63, false, -1},
+    {K::kGroup, "invite", "/group invite <group> <user>...",
+     "add friends to a group (owner or admin)", 2, 63, false, -1},
+    {K::kGroup, "leave", "/group leave <group>", "leave a group (its messages stay here)", 1, 1,
+     false, -1},
+    {K::kGroup, "kick", "/group kick <group> <user>", "remove someone (owner or admin)", 2, 2,
+     false, -1},
+    {K::kGroup, "members", "/group members <group>", "list a group's members and their roles",
+     1, 1, false, -1},
+    {K::kGroup, "read", "/group read <group>", "mark a group read", 1, 1, false, -1},
 }};
 
 bool is_blank(char c) { return c == ' ' || c == '\t'; }
@@ -111,6 +132,14 @@ bool parse_seconds(std::string_view text, double& out) {
 }  // namespace
 
 std::span<const CommandSpec> command_specs() { return kSpecs; }
+std::span<const CommandSpec> group_specs() { return kGroupSpecs; }
+
+const CommandSpec* find_group_spec(std::string_view name) {
+  for (const auto& spec : kGroupSpecs) {
+    if (spec.name == name) return &spec;
+  }
+  return nullptr;
+}
 
 const CommandSpec* find_spec(std::string_view name) {
   for (const auto& spec : kSpecs) {
@@ -179,6 +208,28 @@ ParseResult parse_command(std::string_view line) {
         return usage_error(*spec, "seconds is a number from 0 to 86400");
       }
       break;
+    case K::kGroup: {
+      std::string sub = command.args[0];
+      for (char& c : sub) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      }
+      const CommandSpec* group = find_group_spec(sub);
+      if (group == nullptr) {
+        std::vector<std::string_view> names;
+        for (const auto& g : kGroupSpecs) names.push_back(g.name);
+        std::string why = "unknown /group command '" + command.args[0] + "'";
+        if (auto suggestion = closest(sub, names)) why += "; did you mean " + *suggestion + "?";
+        return usage_error(*spec, why);
+      }
+      command.args[0] = sub;
+      const int n = static_cast<int>(command.args.size()) - 1;
+      if (n < group->min_args || n > group->max_args) {
+        ParseError error = usage_error(*group, n > group->max_args ? "too many arguments" : "");
+        error.command = "group";
+        return error;
+      }
+      break;
+    }
     case K::kHelp:
       if (command.args.size() == 1) {
         std::string_view topic = command.args[0];

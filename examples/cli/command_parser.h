@@ -6,9 +6,10 @@
 /// What the user typed, as a Command. Pure: no I/O, no client, safe on any input (fuzzable).
 ///
 /// Syntax: a line starting with `/` is a command, its words separated by blanks; the last
-/// argument of `/msg`, `/add`, `/find` and `/search` is the rest of the line, verbatim. A line
-/// starting with `//` is text that starts with one `/`. Any other line is text for the open
-/// conversation. An empty (or blank) line is nothing.
+/// argument of `/msg`, `/g`, `/add`, `/find` and `/search` is the rest of the line, verbatim. A
+/// line starting with `//` is text that starts with one `/`. Any other line is text for the
+/// open conversation. An empty (or blank) line is nothing. `/group` takes a subcommand
+/// (`/group create <name> <user>...`, ...), each with a grammar of its own.
 
 #include <cstdint>
 #include <span>
@@ -39,6 +40,9 @@ enum class CommandKind {
   kWait,
   kQuit,
   kHelp,
+  kGroup,      ///< /group <subcommand> ...: args[0] is the subcommand (lower case).
+  kGroupSend,  ///< /g <group> <text>
+  kGroups,     ///< /groups
   kText,   ///< A plain line: text for the open conversation (args[0]).
   kEmpty,  ///< A blank line: nothing to do.
 };
@@ -59,6 +63,11 @@ struct CommandSpec {
 std::span<const CommandSpec> command_specs();
 /// The spec named `name` (without the slash), or nullptr.
 const CommandSpec* find_spec(std::string_view name);
+/// The subcommands of /group, in the order `/help group` lists them. Their `name` is the
+/// subcommand ("create"); min_args and max_args count the arguments after it.
+std::span<const CommandSpec> group_specs();
+/// The /group subcommand named `name`, or nullptr.
+const CommandSpec* find_group_spec(std::string_view name);
 
 struct Command {
   CommandKind kind = CommandKind::kEmpty;

@@ -41,6 +41,20 @@ CommandResult succeeded(std::string command, std::vector<std::string> details = 
   return r;
 }
 
+std::string group_ref(ConversationId id) { return "#" + std::to_string(id); }
+
+bool all_digits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+std::optional<ConversationId> parse_id(std::string_view s) {
+  if (!all_digits(s) || s.size() > 19) return std::nullopt;
+  ConversationId id = 0;
+  for (char c : s) id = id * 10 + static_cast<ConversationId>(c - '0');
+  if (id == 0) return std::nullopt;
+  return id;
+}
+
 std::string format_seconds(double seconds) {
   std::string text = std::to_string(seconds);  // "2.500000"
   while (!text.empty() && text.back() == '0') text.pop_back();
@@ -132,11 +146,16 @@ void Commands::refresh_names() {
       if (f.conversation_id != 0) peers.emplace_back(f.conversation_id, f.user.id);
     }
   }
+  std::vector<std::pair<ConversationId, std::string>> groups;
   if (auto list = client_->conversations(); list.ok()) {
     for (const auto& c : *list) {
+      if (c.kind == ConversationKind::kGroup) continue;
       users.push_back(c.peer);
       peers.emplace_back(c.id, c.peer.id);
     }
+  }
+  if (auto list = client_->groups(); list.ok()) {
+    for (const auto& g : *list) groups.emplace_back(g.id, g.name);
   }
   if (auto list = client_->friend_requests(); list.ok()) {
     for (const auto& q : *list) {
@@ -149,6 +168,7 @@ void Commands::refresh_names() {
     if (u.id != 0 && !u.username.empty()) names_[u.id] = u.username;
   }
   for (const auto& [conversation, peer] : peers) peers_[conversation] = peer;
+  for (const auto& [id, name] : groups) group_names_[id] = name;
 }
 
 std::string Commands::username(UserId id) {
@@ -175,6 +195,17 @@ std::string Commands::conversation_peer(ConversationId id) {
   return "#c" + std::to_string(id);
 }
 
+std::optional<std::string> Commands::group_name(ConversationId id) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    {
+      std::lock_guard lock(mutex_);
+      if (auto it = group_names_.find(id); it != group_names_.end()) return it->second;
+    }
+    if (attempt == 0) refresh_names();
+  }
+  return std::nullopt;
+}
+
 std::optional<bool> Commands::online(UserId user) const {
   std::lock_guard lock(mutex_);
   if (auto it = presence_.find(user); it != presence_.end()) return it->second;
@@ -189,6 +220,18 @@ std::optional<User> Commands::open_peer() const {
 void Commands::set_open_peer(std::optional<User> peer) {
   std::lock_guard lock(mutex_);
   open_peer_ = std::move(peer);
+  if (open_peer_) open_group_.reset();
+}
+
+std::optional<ConversationId> Commands::open_group() const {
+  std::lock_guard lock(mutex_);
+  return open_group_;
+}
+
+void Commands::set_open_group(std::optional<ConversationId> group) {
+  std::lock_guard lock(mutex_);
+  open_group_ = group;
+  if (open_group_) open_peer_.reset();
 }
 
 void Commands::refresh_friends_quietly() {
@@ -203,7 +246,7 @@ bool Commands::observe(const Event& event) {
         if constexpr (std::is_same_v<E, MessageReceived>) {
           remember(User{e.message.sender_id, e.message.sender_username});
           std::lock_guard lock(mutex_);
-          if (e.message.conversation_id != 0) {
+          if (e.message.conversation_id != 0 && e.message.kind == ConversationKind::kDirect) {
             peers_[e.message.conversation_id] = e.message.peer_id;
           }
         } else if constexpr (std::is_same_v<E, MessageStateChanged>) {
@@ -213,7 +256,7 @@ bool Commands::observe(const Event& event) {
           auto [it, inserted] = states_.try_emplace(e.message.client_msg_id, e.message.state);
           if (!inserted && it->second == e.message.state) news = false;
           it->second = e.message.state;
-          if (e.message.conversation_id != 0) {
+          if (e.message.conversation_id != 0 && e.message.kind == ConversationKind::kDirect) {
             peers_[e.message.conversation_id] = e.message.peer_id;
           }
         } else if constexpr (std::is_same_v<E, FriendRequestUpdated>) {
@@ -226,6 +269,11 @@ bool Commands::observe(const Event& event) {
         } else if constexpr (std::is_same_v<E, PresenceChanged>) {
           std::lock_guard lock(mutex_);
           presence_[e.presence.user_id] = e.presence.online;
+        } else if constexpr (std::is_same_v<E, GroupChanged>) {
+          remember(e.actor);
+          for (const auto& u : e.subjects) remember(u);
+          std::lock_guard lock(mutex_);
+          group_names_[e.group.id] = e.group.name;
         }
       },
       event);
@@ -276,6 +324,18 @@ std::optional<ConversationId> Commands::conversation_with(UserId peer) {
 
 std::size_t Commands::queued_messages() {
   if (!client_->current_user()) return 0;
+  auto count_queued = [](const std::vector<Message>& page) {
+    return static_cast<std::size_t>(std::count_if(page.begin(), page.end(), [](const Message& m) {
+      return m.state == MessageState::kQueued;
+    }));
+  };
+  std::size_t in_groups = 0;
+  if (auto list = client_->groups(); list.ok()) {
+    for (const auto& g : *list) {
+      // As for peers: the first page lists every unsent message to the group.
+      if (auto page = client_->messages(g.id, 0, 1); page.ok()) in_groups += count_queued(*page);
+    }
+  }
   std::set<UserId> peers;
   {
     std::lock_guard lock(mutex_);
@@ -287,7 +347,7 @@ std::size_t Commands::queued_messages() {
   if (auto list = client_->friends(); list.ok()) {
     for (const auto& f : *list) peers.insert(f.user.id);
   }
-  std::size_t queued = 0;
+  std::size_t queued = in_groups;
   for (UserId peer : peers) {
     // The first page lists every unsent message to the peer, whatever the limit.
     auto page = client_->messages_with(peer, 0, 1);
@@ -401,6 +461,7 @@ CommandResult Commands::run(const Command& c) {
     case CommandKind::kMsg:
       return send(c.name, a[0], a[1]);
     case CommandKind::kText: {
+      if (auto group = open_group()) return send_group("g", group_ref(*group), a[0]);
       auto peer = open_peer();
       if (!peer) {
         return failed("msg", Status(Error::kInvalidArgument,
@@ -409,20 +470,14 @@ CommandResult Commands::run(const Command& c) {
       }
       return send("msg", peer->username, a[0]);
     }
-    case CommandKind::kOpen: {
-      if (a.empty()) {
-        set_open_peer(std::nullopt);
-        auto r = succeeded(c.name);
-        r.closed = true;
-        return r;
-      }
-      auto user = resolve(a[0]);
-      if (!user.ok()) return failed(c.name, user.status());
-      set_open_peer(*user);
-      auto r = succeeded(c.name, {user->username});
-      r.opened = *user;
-      return r;
-    }
+    case CommandKind::kOpen:
+      return open(c);
+    case CommandKind::kGroup:
+      return group(c);
+    case CommandKind::kGroupSend:
+      return send_group(c.name, a[0], a[1]);
+    case CommandKind::kGroups:
+      return groups();
     case CommandKind::kHistory:
       return history(c);
     case CommandKind::kFind: {
@@ -450,6 +505,9 @@ CommandResult Commands::run(const Command& c) {
         for (const auto& spec : command_specs()) r.help.push_back(&spec);
       } else {
         r.help.push_back(find_spec(a[0]));
+        if (a[0] == "group") {
+          for (const auto& spec : group_specs()) r.help.push_back(&spec);
+        }
       }
       return r;
     }
@@ -599,6 +657,219 @@ CommandResult Commands::read(const Command& c) {
     if (!s.ok()) return failed(c.name, s);
   }
   return succeeded(c.name, {user->username});
+}
+
+// --- Groups -------------------------------------------------------------------------------------
+
+Result<Group> Commands::find_group(const std::string& name) {
+  auto list = client_->groups();
+  if (!list.ok()) return list.status();
+  auto by_id = [&](ConversationId id) -> Result<Group> {
+    for (const auto& g : *list) {
+      if (g.id == id) return g;
+    }
+    return Status(Error::kNotFound, "no group " + group_ref(id) + " here");
+  };
+  if (name.starts_with('#')) {
+    auto id = parse_id(std::string_view(name).substr(1));
+    if (!id) return Status(Error::kInvalidArgument, "a group id is # and digits, not " + name);
+    return by_id(*id);
+  }
+  std::vector<const Group*> named;
+  for (const auto& g : *list) {
+    if (g.name == name) named.push_back(&g);
+  }
+  if (named.size() > 1) {
+    // Several of that name: the one this account can still write in, if there is only one.
+    std::vector<const Group*> active;
+    for (const Group* g : named) {
+      if (g->membership == GroupMembership::kMember && !g->dissolved) active.push_back(g);
+    }
+    if (active.size() == 1) return *active.front();
+    std::string ids;
+    for (const Group* g : named) ids += (ids.empty() ? "" : ", ") + group_ref(g->id);
+    return Status(Error::kInvalidArgument, std::to_string(named.size()) + " groups are named " +
+                                               name + " (" + ids + "): name one by its id");
+  }
+  if (named.size() == 1) return *named.front();
+  if (auto id = parse_id(name)) return by_id(*id);
+  return Status(Error::kNotFound, "no group named " + name);
+}
+
+Result<Group> Commands::resolve_group(const std::string& name) {
+  auto found = find_group(name);
+  if (found.ok() || found.code() != Error::kNotFound || !client_->current_user()) return found;
+  // Not here (yet): the server's list, then (for an id) the group itself.
+  (void)await<std::vector<Group>>([&](auto cb) { client_->refresh_groups(std::move(cb)); });
+  auto again = find_group(name);
+  if (again.ok() || again.code() != Error::kNotFound) return again;
+  const std::string_view digits =
+      name.starts_with('#') ? std::string_view(name).substr(1) : std::string_view(name);
+  if (auto id = parse_id(digits)) {
+    auto fetched = await<Group>([&](auto cb) { client_->get_group(*id, std::move(cb)); });
+    if (fetched.ok()) return fetched;
+  }
+  return again;
+}
+
+CommandResult Commands::group(const Command& c) {
+  const std::string name = "group";
+  const std::string& sub = c.args[0];
+  if (!client_->current_user()) {
+    return failed(name, Status(Error::kUnauthenticated, "log in first"));
+  }
+  auto users_from = [&](std::size_t first) -> Result<std::vector<User>> {
+    std::vector<User> users;
+    for (std::size_t i = first; i < c.args.size(); ++i) {
+      auto user = resolve(c.args[i]);
+      if (!user.ok()) return user.status();
+      users.push_back(*user);
+    }
+    return users;
+  };
+  if (sub == "create") {
+    auto users = users_from(2);
+    if (!users.ok()) return failed(name, users.status());
+    std::vector<UserId> ids;
+    for (const auto& u : *users) ids.push_back(u.id);
+    auto created =
+        await<Group>([&](auto cb) { client_->create_group(c.args[1], ids, std::move(cb)); });
+    if (!created.ok()) return failed(name, created.status());
+    {
+      std::lock_guard lock(mutex_);
+      group_names_[created->id] = created->name;
+    }
+    auto r = succeeded(name, {sub, group_ref(created->id), created->name});
+    r.group = created->id;
+    return r;
+  }
+  auto group = resolve_group(c.args[1]);
+  if (!group.ok()) return failed(name, group.status());
+  const std::string ref = group_ref(group->id);
+  CommandResult r = succeeded(name, {sub, ref});
+  r.group = group->id;
+  Status status;
+  if (sub == "invite") {
+    auto users = users_from(2);
+    if (!users.ok()) return failed(name, users.status());
+    std::vector<UserId> ids;
+    for (const auto& u : *users) {
+      ids.push_back(u.id);
+      r.details.push_back(u.username);
+    }
+    status =
+        await_done([&](auto cb) { client_->invite_to_group(group->id, ids, std::move(cb)); });
+  } else if (sub == "leave") {
+    status = await_done([&](auto cb) { client_->leave_group(group->id, std::move(cb)); });
+  } else if (sub == "kick") {
+    auto user = resolve(c.args[2]);
+    if (!user.ok()) return failed(name, user.status());
+    r.details.push_back(user->username);
+    status = await_done(
+        [&](auto cb) { client_->remove_group_member(group->id, user->id, std::move(cb)); });
+  } else if (sub == "members") {
+    Result<Group> full = Status(Error::kUnavailable, "offline");
+    if (client_->connection_state() == ConnectionState::kOnline) {
+      full = await<Group>([&](auto cb) { client_->get_group(group->id, std::move(cb)); });
+    }
+    if (!full.ok() && full.code() == Error::kUnavailable) full = client_->group(group->id);
+    if (!full.ok()) return failed(name, full.status());
+    if (full->members.empty() && full->membership == GroupMembership::kMember) {
+      return failed(name, Status(Error::kUnavailable, "the member list needs the server"));
+    }
+    for (const auto& m : full->members) remember(m.user);
+    r.members = full->members;
+    r.details.push_back(std::to_string(r.members.size()));
+  } else if (sub == "read") {
+    status = await_done([&](auto cb) { client_->mark_read(group->id, 0, std::move(cb)); });
+  } else {
+    status = Status(Error::kInternal, "unhandled /group command " + sub);
+  }
+  if (!status.ok()) return failed(name, status);
+  return r;
+}
+
+CommandResult Commands::groups() {
+  if (!client_->current_user()) {
+    return failed("groups", Status(Error::kUnauthenticated, "log in first"));
+  }
+  if (client_->connection_state() == ConnectionState::kOnline) {
+    (void)await<std::vector<Group>>([&](auto cb) { client_->refresh_groups(std::move(cb)); });
+  }
+  auto list = client_->groups();
+  if (!list.ok()) return failed("groups", list.status());
+  std::unordered_map<ConversationId, std::uint64_t> unread;
+  if (auto conversations = client_->conversations(); conversations.ok()) {
+    for (const auto& c : *conversations) unread[c.id] = c.unread;
+  }
+  auto r = succeeded("groups", {std::to_string(list->size())});
+  std::lock_guard lock(mutex_);
+  for (auto& g : *list) {
+    group_names_[g.id] = g.name;
+    r.groups.push_back(GroupLine{g, unread[g.id]});
+  }
+  return r;
+}
+
+CommandResult Commands::send_group(const std::string& command_name, const std::string& name,
+                                   const std::string& text) {
+  auto group = resolve_group(name);
+  if (!group.ok()) return failed(command_name, group.status());
+  auto message =
+      await<Message>([&](auto cb) { client_->send_group_text(group->id, text, std::move(cb)); });
+  if (!message.ok()) return failed(command_name, message.status());
+  auto r = succeeded(command_name, {group_ref(group->id), message->client_msg_id});
+  r.group = group->id;
+  return r;
+}
+
+CommandResult Commands::open(const Command& c) {
+  const auto& a = c.args;
+  if (a.empty()) {
+    set_open_peer(std::nullopt);
+    set_open_group(std::nullopt);
+    auto r = succeeded(c.name);
+    r.closed = true;
+    return r;
+  }
+  auto open_group_named = [&](const Group& g) {
+    set_open_group(g.id);
+    auto r = succeeded(c.name, {group_ref(g.id)});
+    r.opened_group = g;
+    r.group = g.id;
+    return r;
+  };
+  // "#12" is a group; otherwise a friend or known user of that name, then a group of that
+  // name, then a user the server finds.
+  if (a[0].starts_with('#')) {
+    auto g = resolve_group(a[0]);
+    if (!g.ok()) return failed(c.name, g.status());
+    return open_group_named(*g);
+  }
+  const std::string wanted = lower(a[0]);
+  std::optional<User> local;
+  if (auto list = client_->friends(); list.ok()) {
+    for (const auto& f : *list) {
+      if (f.user.username == wanted) local = f.user;
+    }
+  }
+  if (!local) {
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, username] : names_) {
+      if (username == wanted) local = User{id, username};
+    }
+  }
+  if (!local) {
+    auto g = find_group(a[0]);
+    if (g.ok()) return open_group_named(*g);
+    if (g.code() != Error::kNotFound) return failed(c.name, g.status());
+  }
+  auto user = local ? Result<User>(*local) : resolve(a[0]);
+  if (!user.ok()) return failed(c.name, user.status());
+  set_open_peer(*user);
+  auto r = succeeded(c.name, {user->username});
+  r.opened = *user;
+  return r;
 }
 
 }  // namespace wechat::cli

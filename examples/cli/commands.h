@@ -33,6 +33,12 @@ struct RequestLine {
   bool incoming = false;
 };
 
+/// A group as /groups lists it.
+struct GroupLine {
+  Group group;
+  std::uint64_t unread = 0;
+};
+
 /// What a command did: its status, and the rows it lists (at most one kind is filled).
 struct CommandResult {
   std::string command;  ///< The command's name ("login"); "" for an unknown command.
@@ -43,7 +49,11 @@ struct CommandResult {
   std::vector<RequestLine> requests;     ///< /requests
   std::vector<Message> messages;         ///< /history (oldest first), /find (newest first)
   std::vector<const CommandSpec*> help;  ///< /help
+  std::vector<GroupLine> groups;         ///< /groups
+  std::vector<GroupMember> members;      ///< /group members
+  ConversationId group = 0;              ///< /group ..., /g: the group it was about
   std::optional<User> opened;            ///< /open: the conversation now open
+  std::optional<Group> opened_group;     ///< /open: the group now open
   bool closed = false;                   ///< /open with no name: none is open now
   bool quit = false;                     ///< /quit
 };
@@ -59,6 +69,11 @@ class Names {
   virtual std::string username(UserId id) = 0;
   /// The username of the peer of a conversation, or "#c<id>" if it is not known.
   virtual std::string conversation_peer(ConversationId id) = 0;
+  /// The name of group `id`, or nullopt when `id` is not a group this client knows.
+  virtual std::optional<std::string> group_name(ConversationId id) {
+    (void)id;
+    return std::nullopt;
+  }
 };
 
 /// The command layer: owns the Client, resolves usernames, runs each command to completion.
@@ -90,13 +105,21 @@ class Commands : public Names {
   bool observe(const Event& event);
   std::string username(UserId id) override;
   std::string conversation_peer(ConversationId id) override;
+  std::optional<std::string> group_name(ConversationId id) override;
 
   /// Live presence of `user` as last heard (nullopt: not heard since start).
   std::optional<bool> online(UserId user) const;
 
-  /// The conversation plain lines go to.
+  /// The conversation plain lines go to: a peer, or a group (at most one of them).
   std::optional<User> open_peer() const;
   void set_open_peer(std::optional<User> peer);
+  std::optional<ConversationId> open_group() const;
+  void set_open_group(std::optional<ConversationId> group);
+
+  /// The group a command names: "#<id>"; else a group of that name (if several have it, the
+  /// only one this account is still active in, or an error listing their ids); else digits
+  /// as an id. Local first; the server's list when nothing here matches.
+  Result<Group> resolve_group(const std::string& name);
 
   /// Messages of this account still waiting in the local outbox (not acknowledged).
   std::size_t queued_messages();
@@ -132,6 +155,13 @@ class Commands : public Names {
                      const std::string& text);
   CommandResult history(const Command& command);
   CommandResult read(const Command& command);
+  CommandResult group(const Command& command);
+  CommandResult groups();
+  CommandResult send_group(const std::string& command_name, const std::string& group,
+                           const std::string& text);
+  CommandResult open(const Command& command);
+  /// A group of this name or id among the stored ones (no network); kNotFound if none.
+  Result<Group> find_group(const std::string& name);
 
   // Owned through owner_; client_ stays valid until ~Client has returned, so the event
   // handler (which reads it) never sees it change.
@@ -143,6 +173,8 @@ class Commands : public Names {
   std::unordered_map<UserId, std::string> names_;
   std::unordered_map<ConversationId, UserId> peers_;  // conversation -> peer
   std::optional<User> open_peer_;
+  std::optional<ConversationId> open_group_;
+  std::unordered_map<ConversationId, std::string> group_names_;
   std::unordered_map<UserId, bool> presence_;
   std::unordered_map<std::string, MessageState> states_;  // client_msg_id -> last state seen
   std::set<UserId> sent_to_;  // peers this process sent to (outbox checks)

@@ -96,7 +96,10 @@ enum {
   WC_ERROR_ALREADY_FRIENDS = 201,
   WC_ERROR_REQUEST_PENDING = 202,
   WC_ERROR_SELF_REQUEST = 203,
-  WC_ERROR_MESSAGE_TOO_LARGE = 204
+  WC_ERROR_MESSAGE_TOO_LARGE = 204,
+  WC_ERROR_NOT_GROUP_MEMBER = 210,
+  WC_ERROR_GROUP_FULL = 211,
+  WC_ERROR_GROUP_DISSOLVED = 212
 };
 
 /** A short stable name for `status`, e.g. "username_taken"; "unknown" for other values. Static
@@ -140,6 +143,35 @@ enum { /* wechat::CodePurpose */
   WC_CODE_PURPOSE_RESET = 2
 };
 
+enum { /* wechat::ConversationKind */
+  WC_CONVERSATION_DIRECT = 1,
+  WC_CONVERSATION_GROUP = 2
+};
+
+enum { /* wechat::GroupRole */
+  WC_GROUP_ROLE_NONE = 0,
+  WC_GROUP_ROLE_MEMBER = 1,
+  WC_GROUP_ROLE_ADMIN = 2,
+  WC_GROUP_ROLE_OWNER = 3
+};
+
+enum { /* wechat::GroupMembership */
+  WC_GROUP_MEMBER = 0,
+  WC_GROUP_LEFT = 1,
+  WC_GROUP_REMOVED = 2
+};
+
+enum { /* wechat::GroupEventKind */
+  WC_GROUP_EVENT_CREATED = 1,
+  WC_GROUP_EVENT_MEMBERS_ADDED = 2,
+  WC_GROUP_EVENT_MEMBER_LEFT = 3,
+  WC_GROUP_EVENT_MEMBER_REMOVED = 4,
+  WC_GROUP_EVENT_RENAMED = 5,
+  WC_GROUP_EVENT_ROLE_CHANGED = 6,
+  WC_GROUP_EVENT_OWNER_CHANGED = 7,
+  WC_GROUP_EVENT_DISSOLVED = 8
+};
+
 enum { /* wechat::LogLevel */
   WC_LOG_TRACE = 0,
   WC_LOG_DEBUG = 1,
@@ -150,9 +182,10 @@ enum { /* wechat::LogLevel */
 };
 
 /* --- Value objects --------------------------------------------------------------------------
- * Read-only views of wechat::User, Message, Conversation, Presence, Friend and FriendRequest.
- * They are borrowed from the event or list they came from (see the conventions above). Times
- * are milliseconds since the Unix epoch; ids are those of the C++ API. */
+ * Read-only views of wechat::User, Message, Conversation, Presence, Friend, FriendRequest,
+ * Group, GroupMember and ReadReceipts. They are borrowed from the event or list they came from
+ * (see the conventions above). Times are milliseconds since the Unix epoch; ids are those of
+ * the C++ API. */
 
 typedef struct wc_user wc_user;
 typedef struct wc_message wc_message;
@@ -160,6 +193,9 @@ typedef struct wc_conversation wc_conversation;
 typedef struct wc_presence wc_presence;
 typedef struct wc_friend wc_friend;
 typedef struct wc_friend_request wc_friend_request;
+typedef struct wc_group wc_group;
+typedef struct wc_group_member wc_group_member;
+typedef struct wc_read_receipts wc_read_receipts;
 
 WECHAT_API uint64_t wc_user_id(const wc_user* user);
 WECHAT_API const char* wc_user_username(const wc_user* user, size_t* len);
@@ -182,6 +218,9 @@ WECHAT_API int wc_message_state(const wc_message* message);    /* WC_MESSAGE_* *
 /** Why the message failed (state WC_MESSAGE_FAILED); WC_OK and "" otherwise. */
 WECHAT_API wc_status wc_message_failure(const wc_message* message);
 WECHAT_API const char* wc_message_failure_message(const wc_message* message, size_t* len);
+/** WC_CONVERSATION_GROUP for a message to a group (its conversation id is the group's id and
+ *  its peer id 0); WC_CONVERSATION_DIRECT otherwise. */
+WECHAT_API int wc_message_kind(const wc_message* message);
 
 WECHAT_API uint64_t wc_conversation_id(const wc_conversation* conversation);
 WECHAT_API const wc_user* wc_conversation_peer(const wc_conversation* conversation);
@@ -191,6 +230,10 @@ WECHAT_API uint64_t wc_conversation_peer_read_seq(const wc_conversation* convers
 WECHAT_API uint64_t wc_conversation_unread(const wc_conversation* conversation);
 /** The newest message, or NULL for an empty conversation. */
 WECHAT_API const wc_message* wc_conversation_last_message(const wc_conversation* conversation);
+WECHAT_API int wc_conversation_kind(const wc_conversation* conversation); /* WC_CONVERSATION_* */
+/** The group of a group conversation (without members), or NULL for a direct one (whose peer
+ *  it has instead; a group conversation's peer has id 0). */
+WECHAT_API const wc_group* wc_conversation_group(const wc_conversation* conversation);
 
 WECHAT_API uint64_t wc_presence_user_id(const wc_presence* presence);
 WECHAT_API int wc_presence_online(const wc_presence* presence); /* 1 or 0 */
@@ -210,6 +253,40 @@ WECHAT_API int wc_friend_request_state(const wc_friend_request* request); /* WC_
 WECHAT_API int64_t wc_friend_request_created_ms(const wc_friend_request* request);
 WECHAT_API int64_t wc_friend_request_answered_ms(const wc_friend_request* request);
 
+/** A group: its id is also its conversation's id. */
+WECHAT_API uint64_t wc_group_id(const wc_group* group);
+WECHAT_API const char* wc_group_name(const wc_group* group, size_t* len);
+WECHAT_API uint64_t wc_group_owner_id(const wc_group* group);
+WECHAT_API uint32_t wc_group_member_count(const wc_group* group);
+WECHAT_API int64_t wc_group_created_ms(const wc_group* group);
+WECHAT_API int wc_group_dissolved(const wc_group* group); /* 1 or 0 */
+/** This account's role: WC_GROUP_ROLE_* (NONE once it left or was removed). */
+WECHAT_API int wc_group_my_role(const wc_group* group);
+WECHAT_API int wc_group_membership(const wc_group* group); /* WC_GROUP_MEMBER, _LEFT, _REMOVED */
+/** The members, when the group carries them (wc_client_get_group, wc_client_group); else 0. */
+WECHAT_API size_t wc_group_members_size(const wc_group* group);
+WECHAT_API const wc_group_member* wc_group_member_at(const wc_group* group, size_t i);
+/** Only for the wc_group that wc_client_group() handed over. */
+WECHAT_API void wc_group_destroy(wc_group* group);
+
+WECHAT_API const wc_user* wc_group_member_user(const wc_group_member* member);
+WECHAT_API int wc_group_member_role(const wc_group_member* member); /* WC_GROUP_ROLE_* */
+WECHAT_API int64_t wc_group_member_joined_ms(const wc_group_member* member);
+WECHAT_API uint64_t wc_group_member_read_seq(const wc_group_member* member);
+WECHAT_API uint64_t wc_group_member_delivered_seq(const wc_group_member* member);
+
+/** "Read by N of M" for one message: N = wc_read_receipts_read_by_size, M = member_count. */
+WECHAT_API uint64_t wc_read_receipts_conversation_id(const wc_read_receipts* receipts);
+WECHAT_API uint64_t wc_read_receipts_seq(const wc_read_receipts* receipts);
+/** Current members other than the message's sender. */
+WECHAT_API uint32_t wc_read_receipts_member_count(const wc_read_receipts* receipts);
+WECHAT_API size_t wc_read_receipts_read_by_size(const wc_read_receipts* receipts);
+WECHAT_API const wc_user* wc_read_receipts_read_by_at(const wc_read_receipts* receipts, size_t i);
+/** Members whose device stored the message who have not read it (yet). */
+WECHAT_API size_t wc_read_receipts_delivered_to_size(const wc_read_receipts* receipts);
+WECHAT_API const wc_user* wc_read_receipts_delivered_to_at(const wc_read_receipts* receipts,
+                                                           size_t i);
+
 /* --- Lists (results of the local reads) ----------------------------------------------------
  * Owned by the application; _at(i) for i >= _size() returns NULL. */
 
@@ -217,6 +294,7 @@ typedef struct wc_message_list wc_message_list;
 typedef struct wc_conversation_list wc_conversation_list;
 typedef struct wc_friend_list wc_friend_list;
 typedef struct wc_friend_request_list wc_friend_request_list;
+typedef struct wc_group_list wc_group_list;
 
 WECHAT_API size_t wc_message_list_size(const wc_message_list* list);
 WECHAT_API const wc_message* wc_message_list_at(const wc_message_list* list, size_t i);
@@ -236,12 +314,17 @@ WECHAT_API const wc_friend_request* wc_friend_request_list_at(const wc_friend_re
                                                               size_t i);
 WECHAT_API void wc_friend_request_list_destroy(wc_friend_request_list* list);
 
+WECHAT_API size_t wc_group_list_size(const wc_group_list* list);
+WECHAT_API const wc_group* wc_group_list_at(const wc_group_list* list, size_t i);
+WECHAT_API void wc_group_list_destroy(wc_group_list* list);
+
 /* --- Events ----------------------------------------------------------------------------------
  * One wc_event is either the result of an asynchronous call (WC_EVENT_RESULT) or one of the
  * client's events (wechat::Event). Which accessor means what, by type:
  *
  *   WC_EVENT_RESULT                 tag, status (+ message), result_kind, count and the items:
- *                                   user(i) / message(i) / friend(i) / friend_request(i)
+ *                                   user(i) / message(i) / friend(i) / friend_request(i) /
+ *                                   group(i) / read_receipts
  *   WC_EVENT_MESSAGE_RECEIVED       message(0)
  *   WC_EVENT_MESSAGE_STATE_CHANGED  message(0): the message as it is now
  *   WC_EVENT_RECEIPT_UPDATED        conversation_id, user_id (the peer), seq (up to),
@@ -255,6 +338,14 @@ WECHAT_API void wc_friend_request_list_destroy(wc_friend_request_list* list);
  *   WC_EVENT_CONNECTION_STATE_CHANGED connection_state, status (+ message): why it dropped
  *   WC_EVENT_SYNC_PROGRESS          sync_applied, sync_head
  *   WC_EVENT_SESSION_ENDED          status (+ message): why the server ended the session
+ *   WC_EVENT_GROUP_CHANGED          group(0): the group after the change; group_event_kind,
+ *                                   conversation_id (the group), user_id and actor (who did
+ *                                   it), subject_count and subject(i), group_role (the new
+ *                                   role, for WC_GROUP_EVENT_ROLE_CHANGED)
+ *
+ * In a group, WC_EVENT_MESSAGE_RECEIVED's message has kind WC_CONVERSATION_GROUP, and
+ * WC_EVENT_RECEIPT_UPDATED comes when another member's message shows they read up to there
+ * (user_id: that member); who read what is asked with wc_client_get_read_receipts.
  *
  * Accessors that do not apply to an event return 0 or NULL. */
 
@@ -273,20 +364,26 @@ enum {
   WC_EVENT_TYPING_CHANGED = 10,
   WC_EVENT_CONNECTION_STATE_CHANGED = 11,
   WC_EVENT_SYNC_PROGRESS = 12,
-  WC_EVENT_SESSION_ENDED = 13
+  WC_EVENT_SESSION_ENDED = 13,
+  WC_EVENT_GROUP_CHANGED = 14
 };
 
 /** What a WC_EVENT_RESULT carries when its status is WC_OK (decided by the call). */
 enum {
   WC_RESULT_NONE = 0,            /* request_code, reset_password, logout, answer_friend_request,
-                                    remove_friend, mark_read */
+                                    remove_friend, mark_read, and the group calls below that
+                                    change a group (invite, leave, remove, rename, set_role,
+                                    transfer, dissolve) */
   WC_RESULT_USER = 1,            /* register_account, login, resume: user(0) */
   WC_RESULT_USERS = 2,           /* search_users: user(0..count-1) */
   WC_RESULT_FRIEND_REQUEST = 3,  /* send_friend_request: friend_request(0) */
   WC_RESULT_FRIEND_REQUESTS = 4, /* refresh_friend_requests: friend_request(0..count-1) */
   WC_RESULT_FRIENDS = 5,         /* refresh_friends: friend(0..count-1) */
   WC_RESULT_MESSAGE = 6,         /* send_text: message(0) */
-  WC_RESULT_MESSAGES = 7         /* load_history: message(0..count-1), newest first */
+  WC_RESULT_MESSAGES = 7,        /* load_history: message(0..count-1), newest first */
+  WC_RESULT_GROUP = 8,           /* create_group, get_group: group(0), with its members */
+  WC_RESULT_GROUPS = 9,          /* refresh_groups: group(0..count-1), without members */
+  WC_RESULT_READ_RECEIPTS = 10   /* get_read_receipts: read_receipts (count 1) */
 };
 
 /** Frees an event and everything borrowed from it. */
@@ -301,13 +398,16 @@ WECHAT_API int wc_event_result_kind(const wc_event* event);
 WECHAT_API wc_status wc_event_status(const wc_event* event);
 WECHAT_API const char* wc_event_status_message(const wc_event* event, size_t* len);
 
-/** How many users, messages, friends or friend requests the event carries (see the table). */
+/** How many users, messages, friends, friend requests, groups or read receipts the event
+ *  carries (see the table). */
 WECHAT_API size_t wc_event_count(const wc_event* event);
 WECHAT_API const wc_user* wc_event_user(const wc_event* event, size_t i);
 WECHAT_API const wc_message* wc_event_message(const wc_event* event, size_t i);
 WECHAT_API const wc_friend* wc_event_friend(const wc_event* event, size_t i);
 WECHAT_API const wc_friend_request* wc_event_friend_request(const wc_event* event, size_t i);
 WECHAT_API const wc_presence* wc_event_presence(const wc_event* event);
+WECHAT_API const wc_group* wc_event_group(const wc_event* event, size_t i);
+WECHAT_API const wc_read_receipts* wc_event_read_receipts(const wc_event* event);
 
 WECHAT_API uint64_t wc_event_conversation_id(const wc_event* event);
 WECHAT_API uint64_t wc_event_user_id(const wc_event* event);
@@ -319,6 +419,12 @@ WECHAT_API int wc_event_typing(const wc_event* event);        /* 1 or 0 */
 WECHAT_API int wc_event_connection_state(const wc_event* event); /* WC_CONNECTION_* */
 WECHAT_API uint64_t wc_event_sync_applied(const wc_event* event);
 WECHAT_API uint64_t wc_event_sync_head(const wc_event* event);
+/* WC_EVENT_GROUP_CHANGED. */
+WECHAT_API int wc_event_group_event_kind(const wc_event* event); /* WC_GROUP_EVENT_* */
+WECHAT_API const wc_user* wc_event_actor(const wc_event* event);
+WECHAT_API size_t wc_event_subject_count(const wc_event* event);
+WECHAT_API const wc_user* wc_event_subject(const wc_event* event, size_t i);
+WECHAT_API int wc_event_group_role(const wc_event* event); /* WC_GROUP_ROLE_* */
 
 /* --- Client options ---------------------------------------------------------------------- */
 
@@ -441,9 +547,46 @@ WECHAT_API wc_status wc_client_load_history(wc_client* client, uint64_t tag,
 /** up_to_seq 0: everything. */
 WECHAT_API wc_status wc_client_mark_read(wc_client* client, uint64_t tag,
                                          uint64_t conversation_id, uint64_t up_to_seq);
-/** Best effort, no result event. */
+/** Best effort, no result event. Works in groups too. */
 WECHAT_API wc_status wc_client_set_typing(wc_client* client, uint64_t conversation_id,
                                           int typing);
+/** "Read by N of M" for the message at `seq` of a conversation (direct or group). */
+WECHAT_API wc_status wc_client_get_read_receipts(wc_client* client, uint64_t tag,
+                                                 uint64_t conversation_id, uint64_t seq);
+
+/* Groups. A group is a conversation (its id is the conversation id): load_history, mark_read,
+ * set_typing and the local reads work on it. Changes arrive as WC_EVENT_GROUP_CHANGED. Each
+ * call returns WC_OK and later a WC_EVENT_RESULT with `tag`, or an immediate
+ * WC_ERROR_INVALID_ARGUMENT (NULL client, string or id array with a non-zero count) and no event.
+ * Result errors include WC_ERROR_NOT_GROUP_MEMBER, WC_ERROR_GROUP_DISSOLVED,
+ * WC_ERROR_GROUP_FULL and WC_ERROR_PERMISSION_DENIED (the role does not allow it). */
+/** `member_ids`: `member_count` friends of this account (may be NULL when 0). The group is
+ *  stored locally at once, so wc_client_send_group_text may follow straight away. */
+WECHAT_API wc_status wc_client_create_group(wc_client* client, uint64_t tag, const char* name,
+                                            size_t name_len, const uint64_t* member_ids,
+                                            size_t member_count);
+WECHAT_API wc_status wc_client_invite_to_group(wc_client* client, uint64_t tag, uint64_t group_id,
+                                               const uint64_t* user_ids, size_t user_count);
+WECHAT_API wc_status wc_client_leave_group(wc_client* client, uint64_t tag, uint64_t group_id);
+WECHAT_API wc_status wc_client_remove_group_member(wc_client* client, uint64_t tag,
+                                                   uint64_t group_id, uint64_t user_id);
+WECHAT_API wc_status wc_client_rename_group(wc_client* client, uint64_t tag, uint64_t group_id,
+                                            const char* name, size_t name_len);
+/** `role`: WC_GROUP_ROLE_ADMIN or WC_GROUP_ROLE_MEMBER (owner only). */
+WECHAT_API wc_status wc_client_set_group_role(wc_client* client, uint64_t tag, uint64_t group_id,
+                                              uint64_t user_id, int role);
+WECHAT_API wc_status wc_client_transfer_group_ownership(wc_client* client, uint64_t tag,
+                                                        uint64_t group_id, uint64_t new_owner_id);
+WECHAT_API wc_status wc_client_dissolve_group(wc_client* client, uint64_t tag, uint64_t group_id);
+/** Fetches the group with its members (and caches it). */
+WECHAT_API wc_status wc_client_get_group(wc_client* client, uint64_t tag, uint64_t group_id);
+/** Fetches the groups this account is in (and caches them). */
+WECHAT_API wc_status wc_client_refresh_groups(wc_client* client, uint64_t tag);
+/** As wc_client_send_text, to a group: queued (works offline), sent exactly once. The result
+ *  is WC_ERROR_NOT_GROUP_MEMBER or WC_ERROR_GROUP_DISSOLVED at once when this device knows the
+ *  account cannot send there; a queued message the server refuses so becomes FAILED. */
+WECHAT_API wc_status wc_client_send_group_text(wc_client* client, uint64_t tag, uint64_t group_id,
+                                               const char* text, size_t text_len);
 
 /* Local reads: answered at once from the local database, never the network. The list in *out
  * is owned by the caller. Errors: WC_ERROR_UNAUTHENTICATED before login or resume,
@@ -461,6 +604,11 @@ WECHAT_API wc_status wc_client_friend_requests(wc_client* client, wc_friend_requ
 WECHAT_API wc_status wc_client_search_messages(wc_client* client, const char* text,
                                                size_t text_len, uint32_t limit,
                                                wc_message_list** out);
+/** Every group this device knows of (also those left or dissolved), without members. */
+WECHAT_API wc_status wc_client_groups(wc_client* client, wc_group_list** out);
+/** The cached group in *out, owned by the caller (wc_group_destroy), with its members when
+ *  this device knows the whole list. WC_ERROR_NOT_FOUND if this device does not know it. */
+WECHAT_API wc_status wc_client_group(wc_client* client, uint64_t group_id, wc_group** out);
 
 /* --- In-process test server (wechat::testing::LocalServer) ----------------------------------
  * A real server on 127.0.0.1 (port chosen by the system) in a temporary data directory that

@@ -68,6 +68,8 @@ enum class CodePurpose { kRegister = 1, kReset = 2 };
 ///   });
 ///   auto me = client->login("alice", "secret").get();          // future convenience
 ///   client->send_text(bob_id, "hello", [](wechat::Result<wechat::Message> m) { ... });
+///   auto group = client->create_group("hiking", {bob_id, carol_id}).get();
+///   client->send_group_text(group->id, "saturday?", nullptr);
 /// @endcode
 class WECHAT_API Client {
  public:
@@ -130,8 +132,54 @@ class WECHAT_API Client {
   /// Marks the conversation read up to `up_to_seq` (0: everything). Unread counts drop on every
   /// device of this account; the peer sees a read receipt.
   void mark_read(ConversationId conversation, std::uint64_t up_to_seq, Done done);
-  /// Tells the peer this user is (or stopped) typing. Best effort: nothing is queued offline.
+  /// Tells the peer (or, in a group, the other members) this user is (or stopped) typing. Best
+  /// effort: nothing is queued offline.
   void set_typing(ConversationId conversation, bool typing);
+  /// "Read by N of M" for the message at `seq` of a conversation (direct or group): who of the
+  /// other current members has read it, and whose devices have it. Asks the server.
+  /// Errors: kPermissionDenied or kNotGroupMember (not a conversation of this account).
+  void get_read_receipts(ConversationId conversation, std::uint64_t seq,
+                         Callback<ReadReceipts> done);
+
+  // --- Groups -------------------------------------------------------------------------------
+  // A group is a conversation (Group::id == its conversation id): load_history, mark_read,
+  // set_typing and messages() work on it as on a direct conversation, and it is listed by
+  // conversations() with its unread count. Changes reach every member's devices as
+  // GroupChanged events, in log order. Errors common to these calls: kNotGroupMember (no such
+  // group, or this account is not in it any more), kGroupDissolved, kPermissionDenied (the
+  // role does not allow it), kInvalidArgument (a bad name or role), kUnauthenticated.
+
+  /// Creates a group owned by this account with `members` (friends; this account's own id,
+  /// repeats and 0 are ignored) and answers with it, members included; it is stored locally
+  /// at once, so send_group_text may follow straight away. Errors: kNotFriends, kGroupFull.
+  void create_group(const std::string& name, const std::vector<UserId>& members,
+                    Callback<Group> done);
+  /// Owner or admin: adds friends of this account. Errors: kNotFriends, kAlreadyExists (one
+  /// of them is a member already), kGroupFull.
+  void invite_to_group(ConversationId group, const std::vector<UserId>& users, Done done);
+  /// Leaves the group (the owner must transfer ownership or dissolve it first). The local
+  /// history stays; messages still queued to the group fail with kNotGroupMember.
+  void leave_group(ConversationId group, Done done);
+  /// The owner removes anyone but itself; an admin removes plain members.
+  void remove_group_member(ConversationId group, UserId user, Done done);
+  /// Owner or admin.
+  void rename_group(ConversationId group, const std::string& name, Done done);
+  /// Owner only: makes a member an admin or an admin a member (kAdmin or kMember).
+  void set_group_role(ConversationId group, UserId user, GroupRole role, Done done);
+  /// Owner only: `new_owner` (a member) becomes the owner, this account an admin.
+  void transfer_group_ownership(ConversationId group, UserId new_owner, Done done);
+  /// Owner only. The history stays; nothing new is accepted.
+  void dissolve_group(ConversationId group, Done done);
+  /// Fetches the group with its members from the server and caches it. A former member gets
+  /// the group without members.
+  void get_group(ConversationId group, Callback<Group> done);
+  /// Fetches the groups this account is in (without members) and caches them.
+  void refresh_groups(Callback<std::vector<Group>> done);
+  /// As send_text, to a group: stored in the outbox first (works offline), sent exactly once.
+  /// Fails at once with kNotGroupMember or kGroupDissolved when this device already knows
+  /// the account cannot send there; a queued message the server refuses for that reason
+  /// becomes kFailed (it is never retried).
+  void send_group_text(ConversationId group, const std::string& text, Callback<Message> done);
 
   // --- Local reads (no network) -------------------------------------------------------------
   /// Errors: kUnauthenticated before login/resume (no account folder is open).
@@ -145,11 +193,20 @@ class WECHAT_API Client {
   /// Full-text search of the local message cache (words in English, substrings in Chinese).
   Result<std::vector<Message>> search_messages(const std::string& text,
                                                std::uint32_t limit = 50) const;
+  /// Every group this device knows of, also those left or dissolved (see Group::membership),
+  /// by name; without members.
+  Result<std::vector<Group>> groups() const;
+  /// The cached group, with its members when this device knows the whole list (after
+  /// create_group, get_group, or having seen the group created). kNotFound if unknown.
+  Result<Group> group(ConversationId group) const;
 
   // --- Future conveniences (block only when .get() is called) --------------------------------
   std::future<Result<User>> login(const std::string& login, const std::string& password);
   std::future<Result<User>> resume();
   std::future<Result<Message>> send_text(UserId to, const std::string& text);
+  std::future<Result<Group>> create_group(const std::string& name,
+                                          const std::vector<UserId>& members);
+  std::future<Result<Message>> send_group_text(ConversationId group, const std::string& text);
 
   class Impl;
 

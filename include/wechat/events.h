@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "wechat/export.h"
 #include "wechat/types.h"
@@ -37,10 +38,13 @@ struct MessageStateChanged {
 };
 
 /// Every outgoing message in `conversation_id` with seq <= up_to_seq is now at least `state`
-/// (kDelivered or kRead): receipts come as one marker, not one event per message.
+/// (kDelivered or kRead): receipts come as one marker, not one event per message. In a group
+/// the server keeps members' markers to itself (Client::get_read_receipts asks for them), so
+/// this comes when another member's message shows they read up to it (peer_id: that member):
+/// a cue to refresh "read by N of M".
 struct ReceiptUpdated {
   ConversationId conversation_id = 0;
-  UserId peer_id = 0;
+  UserId peer_id = 0;  ///< The peer; in a group, the member who read.
   std::uint64_t up_to_seq = 0;
   MessageState state = MessageState::kDelivered;
 };
@@ -70,6 +74,7 @@ struct PresenceChanged {
   Presence presence;
 };
 
+/// Someone started or stopped typing in a conversation (direct or group) of this account.
 struct TypingChanged {
   ConversationId conversation_id = 0;
   UserId user_id = 0;
@@ -93,9 +98,36 @@ struct SessionEnded {
   Status reason;
 };
 
+enum class GroupEventKind {
+  kCreated = 1,        ///< subjects: the initial members (without the owner, who is the actor).
+  kMembersAdded = 2,   ///< subjects: the new members.
+  kMemberLeft = 3,     ///< subjects: the member who left (== actor).
+  kMemberRemoved = 4,  ///< subjects: the removed member.
+  kRenamed = 5,        ///< group.name: the new name.
+  kRoleChanged = 6,    ///< subjects: the member; role: the new role.
+  kOwnerChanged = 7,   ///< subjects: the new owner (the old one is now an admin).
+  kDissolved = 8,
+};
+
+/// "created", "members_added", "member_left", "member_removed", "renamed", "role_changed",
+/// "owner_changed" or "dissolved".
+WECHAT_API const char* group_event_kind_name(GroupEventKind kind) noexcept;
+
+/// A group of this account changed (on any device of any member, this one included). Comes
+/// from the log, so every device of every member sees each change once, in order; a member
+/// who is removed (or leaves) gets this one last event about the group.
+struct GroupChanged {
+  GroupEventKind kind = GroupEventKind::kCreated;
+  Group group;  ///< After the change, as now stored here (without members).
+  User actor;   ///< Who made the change.
+  std::vector<User> subjects;
+  GroupRole role = GroupRole::kNone;  ///< kRoleChanged: the new role.
+};
+
 using Event = std::variant<MessageReceived, MessageStateChanged, ReceiptUpdated, ConversationRead,
                            FriendRequestUpdated, FriendAdded, FriendRemoved, PresenceChanged,
-                           TypingChanged, ConnectionStateChanged, SyncProgress, SessionEnded>;
+                           TypingChanged, ConnectionStateChanged, SyncProgress, SessionEnded,
+                           GroupChanged>;
 
 }  // namespace wechat
 

@@ -237,6 +237,50 @@ void Client::mark_read(ConversationId conversation, std::uint64_t up_to_seq, Don
 void Client::set_typing(ConversationId conversation, bool typing) {
   impl_->post([i = impl_.get(), conversation, typing] { i->set_typing(conversation, typing); });
 }
+void Client::get_read_receipts(ConversationId conversation, std::uint64_t seq,
+                               Callback<ReadReceipts> done) {
+  impl_->post([i = impl_.get(), conversation, seq, done] {
+    i->get_read_receipts(conversation, seq, done);
+  });
+}
+void Client::create_group(const std::string& name, const std::vector<UserId>& members,
+                          Callback<Group> done) {
+  impl_->post([i = impl_.get(), name, members, done] { i->create_group(name, members, done); });
+}
+void Client::invite_to_group(ConversationId group, const std::vector<UserId>& users, Done done) {
+  impl_->post([i = impl_.get(), group, users, done] { i->invite_to_group(group, users, done); });
+}
+void Client::leave_group(ConversationId group, Done done) {
+  impl_->post([i = impl_.get(), group, done] { i->leave_group(group, done); });
+}
+void Client::remove_group_member(ConversationId group, UserId user, Done done) {
+  impl_->post([i = impl_.get(), group, user, done] { i->remove_group_member(group, user, done); });
+}
+void Client::rename_group(ConversationId group, const std::string& name, Done done) {
+  impl_->post([i = impl_.get(), group, name, done] { i->rename_group(group, name, done); });
+}
+void Client::set_group_role(ConversationId group, UserId user, GroupRole role, Done done) {
+  impl_->post(
+      [i = impl_.get(), group, user, role, done] { i->set_group_role(group, user, role, done); });
+}
+void Client::transfer_group_ownership(ConversationId group, UserId new_owner, Done done) {
+  impl_->post([i = impl_.get(), group, new_owner, done] {
+    i->transfer_group_ownership(group, new_owner, done);
+  });
+}
+void Client::dissolve_group(ConversationId group, Done done) {
+  impl_->post([i = impl_.get(), group, done] { i->dissolve_group(group, done); });
+}
+void Client::get_group(ConversationId group, Callback<Group> done) {
+  impl_->post([i = impl_.get(), group, done] { i->get_group(group, done); });
+}
+void Client::refresh_groups(Callback<std::vector<Group>> done) {
+  impl_->post([i = impl_.get(), done] { i->refresh_groups(done); });
+}
+void Client::send_group_text(ConversationId group, const std::string& text,
+                             Callback<Message> done) {
+  impl_->post([i = impl_.get(), group, text, done] { i->send_group_text(group, text, done); });
+}
 
 Result<std::vector<Conversation>> Client::conversations() const {
   WECHAT_ASSIGN_OR_RETURN(auto store, impl_->store());
@@ -266,6 +310,16 @@ Result<std::vector<Message>> Client::search_messages(const std::string& text,
   WECHAT_ASSIGN_OR_RETURN(auto store, impl_->store());
   return store->search(text, limit);
 }
+Result<std::vector<Group>> Client::groups() const {
+  WECHAT_ASSIGN_OR_RETURN(auto store, impl_->store());
+  return store->groups();
+}
+Result<Group> Client::group(ConversationId group) const {
+  WECHAT_ASSIGN_OR_RETURN(auto store, impl_->store());
+  WECHAT_ASSIGN_OR_RETURN(auto found, store->group(group));
+  if (!found) return Status(Error::kNotFound, "no group " + std::to_string(group) + " here");
+  return std::move(*found);
+}
 
 namespace {
 template <typename T>
@@ -289,6 +343,18 @@ std::future<Result<User>> Client::resume() {
 std::future<Result<Message>> Client::send_text(UserId to, const std::string& text) {
   auto [done, future] = promised<Message>();
   this->send_text(to, text, std::move(done));
+  return std::move(future);
+}
+std::future<Result<Group>> Client::create_group(const std::string& name,
+                                                const std::vector<UserId>& members) {
+  auto [done, future] = promised<Group>();
+  this->create_group(name, members, std::move(done));
+  return std::move(future);
+}
+std::future<Result<Message>> Client::send_group_text(ConversationId group,
+                                                     const std::string& text) {
+  auto [done, future] = promised<Message>();
+  this->send_group_text(group, text, std::move(done));
   return std::move(future);
 }
 

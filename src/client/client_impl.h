@@ -93,6 +93,20 @@ class [[gnu::visibility("hidden")]] Client::Impl
                     Callback<std::vector<Message>> done);
   void mark_read(ConversationId conversation, std::uint64_t up_to_seq, Done done);
   void set_typing(ConversationId conversation, bool typing);
+  void get_read_receipts(ConversationId conversation, std::uint64_t seq,
+                         Callback<ReadReceipts> done);
+  void create_group(const std::string& name, const std::vector<UserId>& members,
+                    Callback<Group> done);
+  void invite_to_group(ConversationId group, const std::vector<UserId>& users, Done done);
+  void leave_group(ConversationId group, Done done);
+  void remove_group_member(ConversationId group, UserId user, Done done);
+  void rename_group(ConversationId group, const std::string& name, Done done);
+  void set_group_role(ConversationId group, UserId user, GroupRole role, Done done);
+  void transfer_group_ownership(ConversationId group, UserId new_owner, Done done);
+  void dissolve_group(ConversationId group, Done done);
+  void get_group(ConversationId group, Callback<Group> done);
+  void refresh_groups(Callback<std::vector<Group>> done);
+  void send_group_text(ConversationId group, const std::string& text, Callback<Message> done);
 
  private:
   using ResponseHandler = std::function<void(Result<v1::Response>)>;
@@ -118,6 +132,10 @@ class [[gnu::visibility("hidden")]] Client::Impl
   /// Calls `handler` with the response's result or its error, for one-line operations.
   template <typename T, typename Extract>
   ResponseHandler reply(Callback<T> done, Extract extract);
+  /// Sends a request whose answer is Empty (or an error) and completes `done` with its status.
+  void call_done(v1::Request request, Done done);
+  /// The answer to CreateGroup or GetGroup: cached, then as the store now has it.
+  Result<Group> cache_group(const v1::GroupInfo& info);
 
   // Connection lifecycle (client_connection.cpp).
   void ensure_connected();
@@ -141,6 +159,8 @@ class [[gnu::visibility("hidden")]] Client::Impl
   void on_event(v1::Event&& event);
   void flush_outbox();
   void send_outboxed(const client::OutboxItem& item);
+  /// Queues a message (direct: `to`; group: `group`) and starts sending it.
+  void enqueue(UserId to, ConversationId group, const std::string& text, Callback<Message> done);
 
   void emit(Event event);
   /// Runs an application callback, containing any exception it throws.

@@ -5,6 +5,7 @@
 
 #include "client/client_impl.h"
 #include "client/convert.h"
+#include "common/random.h"
 
 namespace wechat {
 
@@ -267,12 +268,157 @@ void Client::Impl::mark_read(ConversationId conversation, std::uint64_t up_to_se
   });
 }
 
+void Client::Impl::get_read_receipts(ConversationId conversation, std::uint64_t seq,
+                                     Callback<ReadReceipts> done) {
+  v1::Request r;
+  r.mutable_get_read_receipts()->set_conversation_id(conversation);
+  r.mutable_get_read_receipts()->set_seq(seq);
+  call(std::move(r), Needs::kLogin,
+       reply<ReadReceipts>(std::move(done), [conversation, seq](const v1::Response& response) {
+         return client::to_read_receipts(conversation, seq, response.get_read_receipts());
+       }));
+}
+
 void Client::Impl::set_typing(ConversationId conversation, bool typing) {
   if (!authenticated_) return;  // ephemeral: never queued
   v1::Request r;
   r.mutable_set_typing()->set_conversation_id(conversation);
   r.mutable_set_typing()->set_typing(typing);
   send_now(std::move(r), [](Result<v1::Response>) {});
+}
+
+// --- Groups ----------------------------------------------------------------------------------
+
+void Client::Impl::call_done(v1::Request request, Done done) {
+  call(std::move(request), Needs::kLogin, [this, done](Result<v1::Response> response) {
+    complete(done, response.ok() ? client::status_of(*response) : response.status());
+  });
+}
+
+Result<Group> Client::Impl::cache_group(const v1::GroupInfo& info) {
+  auto s = store();
+  auto me = current_user();
+  if (!s.ok() || !me) return Status(Error::kUnauthenticated, "logged out");
+  WECHAT_TRY((*s)->store_group(me->id, info));
+  WECHAT_ASSIGN_OR_RETURN(auto stored, (*s)->group(info.group_id()));
+  if (!stored) return Status(Error::kInternal, "the group was not stored");
+  // The answer is the truth about the members, even when the cache has no whole list.
+  Group g = std::move(*stored);
+  g.members = client::to_group(info, me->id).members;
+  return g;
+}
+
+void Client::Impl::create_group(const std::string& name, const std::vector<UserId>& members,
+                                Callback<Group> done) {
+  v1::Request r;
+  auto* m = r.mutable_create_group();
+  m->set_name(name);
+  for (UserId id : members) m->add_member_ids(id);
+  // One id per call: the server answers a repeat of it with the same group, not a second one.
+  m->set_client_group_id(std::string(detail::Id128::random().as_bytes()));
+  call(std::move(r), Needs::kLogin, [this, done](Result<v1::Response> response) {
+    if (!response.ok()) return complete(done, Result<Group>(response.status()));
+    if (auto error = client::status_of(*response); !error.ok()) {
+      return complete(done, Result<Group>(std::move(error)));
+    }
+    if (!response->has_create_group()) {
+      return complete(done, Result<Group>(Error::kProtocol, "no create_group answer"));
+    }
+    complete(done, cache_group(response->create_group().group()));
+  });
+}
+
+void Client::Impl::invite_to_group(ConversationId group, const std::vector<UserId>& users,
+                                   Done done) {
+  v1::Request r;
+  r.mutable_invite_to_group()->set_group_id(group);
+  for (UserId id : users) r.mutable_invite_to_group()->add_user_ids(id);
+  call_done(std::move(r), std::move(done));
+}
+
+void Client::Impl::leave_group(ConversationId group, Done done) {
+  v1::Request r;
+  r.mutable_leave_group()->set_group_id(group);
+  call_done(std::move(r), std::move(done));
+}
+
+void Client::Impl::remove_group_member(ConversationId group, UserId user, Done done) {
+  v1::Request r;
+  r.mutable_remove_group_member()->set_group_id(group);
+  r.mutable_remove_group_member()->set_user_id(user);
+  call_done(std::move(r), std::move(done));
+}
+
+void Client::Impl::rename_group(ConversationId group, const std::string& name, Done done) {
+  v1::Request r;
+  r.mutable_rename_group()->set_group_id(group);
+  r.mutable_rename_group()->set_name(name);
+  call_done(std::move(r), std::move(done));
+}
+
+void Client::Impl::set_group_role(ConversationId group, UserId user, GroupRole role, Done done) {
+  if (role != GroupRole::kAdmin && role != GroupRole::kMember) {
+    return complete(done, Status(Error::kInvalidArgument, "a role is admin or member"));
+  }
+  v1::Request r;
+  r.mutable_set_group_role()->set_group_id(group);
+  r.mutable_set_group_role()->set_user_id(user);
+  r.mutable_set_group_role()->set_role(client::to_wire(role));
+  call_done(std::move(r), std::move(done));
+}
+
+void Client::Impl::transfer_group_ownership(ConversationId group, UserId new_owner, Done done) {
+  v1::Request r;
+  r.mutable_transfer_group_ownership()->set_group_id(group);
+  r.mutable_transfer_group_ownership()->set_new_owner_id(new_owner);
+  call_done(std::move(r), std::move(done));
+}
+
+void Client::Impl::dissolve_group(ConversationId group, Done done) {
+  v1::Request r;
+  r.mutable_dissolve_group()->set_group_id(group);
+  call_done(std::move(r), std::move(done));
+}
+
+void Client::Impl::get_group(ConversationId group, Callback<Group> done) {
+  v1::Request r;
+  r.mutable_get_group()->set_group_id(group);
+  call(std::move(r), Needs::kLogin, [this, done](Result<v1::Response> response) {
+    if (!response.ok()) return complete(done, Result<Group>(response.status()));
+    if (auto error = client::status_of(*response); !error.ok()) {
+      return complete(done, Result<Group>(std::move(error)));
+    }
+    if (!response->has_get_group()) {
+      return complete(done, Result<Group>(Error::kProtocol, "no get_group answer"));
+    }
+    complete(done, cache_group(response->get_group().group()));
+  });
+}
+
+void Client::Impl::refresh_groups(Callback<std::vector<Group>> done) {
+  v1::Request r;
+  r.mutable_list_groups();
+  call(std::move(r), Needs::kLogin, [this, done](Result<v1::Response> response) {
+    using R = Result<std::vector<Group>>;
+    if (!response.ok()) return complete(done, R(response.status()));
+    if (auto error = client::status_of(*response); !error.ok()) return complete(done, R(error));
+    const auto& list = response->list_groups().groups();
+    auto s = store();
+    auto me = current_user();
+    if (!s.ok() || !me) return complete(done, R(Error::kUnauthenticated, "logged out"));
+    if (auto cached = (*s)->store_groups(me->id, {list.begin(), list.end()}); !cached.ok()) {
+      return complete(done, R(cached));
+    }
+    std::vector<Group> groups;
+    for (const auto& info : list) {
+      auto stored = (*s)->group(info.group_id());
+      if (!stored.ok()) return complete(done, R(stored.status()));
+      Group g = *stored ? std::move(**stored) : client::to_group(info, me->id);
+      g.members.clear();
+      groups.push_back(std::move(g));
+    }
+    complete(done, R(std::move(groups)));
+  });
 }
 
 }  // namespace wechat

@@ -22,6 +22,8 @@ bool is_permanent(Error code) {
     case Error::kNotFriends:
     case Error::kMessageTooLarge:
     case Error::kPermissionDenied:
+    case Error::kNotGroupMember:  // left, removed, or no such group: resending cannot help
+    case Error::kGroupDissolved:
       return true;
     default:
       return false;
@@ -136,14 +138,27 @@ void Client::Impl::on_event(v1::Event&& event) {
 }
 
 void Client::Impl::send_text(UserId to, const std::string& text, Callback<Message> done) {
+  enqueue(to, 0, text, std::move(done));
+}
+
+void Client::Impl::send_group_text(ConversationId group, const std::string& text,
+                                   Callback<Message> done) {
+  enqueue(0, group, text, std::move(done));
+}
+
+void Client::Impl::enqueue(UserId to, ConversationId group, const std::string& text,
+                           Callback<Message> done) {
   auto s = store();
   auto me = current_user();
-  if (!s.ok() || !me) return complete(done, Result<Message>(Error::kUnauthenticated, "log in first"));
+  if (!s.ok() || !me) {
+    return complete(done, Result<Message>(Error::kUnauthenticated, "log in first"));
+  }
   // Durable before anything touches the network: from here the message is never lost.
-  auto queued = (*s)->enqueue(me->id, me->username, to, text,
-                              std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  std::chrono::system_clock::now().time_since_epoch())
-                                  .count());
+  const UnixMillis now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  auto queued = group != 0 ? (*s)->enqueue_group(me->id, me->username, group, text, now)
+                           : (*s)->enqueue(me->id, me->username, to, text, now);
   if (!queued.ok()) return complete(done, Result<Message>(queued.status()));
   complete(done, Result<Message>(*queued));
   if (state_ == ConnectionState::kOnline) flush_outbox();
@@ -170,7 +185,11 @@ void Client::Impl::send_outboxed(const client::OutboxItem& item) {
   sending_.insert(item.client_msg_id);
   v1::Request r;
   r.mutable_send_message()->set_client_msg_id(item.client_msg_id);
-  r.mutable_send_message()->set_to_user_id(item.peer_id);
+  if (item.group_id != 0) {
+    r.mutable_send_message()->set_group_id(item.group_id);
+  } else {
+    r.mutable_send_message()->set_to_user_id(item.peer_id);
+  }
   r.mutable_send_message()->set_text(item.text);
   const std::uint64_t generation = generation_;
   send_now(std::move(r), [this, id = item.client_msg_id, generation](Result<v1::Response> response) {

@@ -37,6 +37,68 @@ FriendRequest to_friend_request(const v1::FriendRequest& r) {
   return out;
 }
 
+namespace {
+GroupRole from_wire(v1::GroupRole role) {
+  switch (role) {
+    case v1::GROUP_ROLE_MEMBER:
+      return GroupRole::kMember;
+    case v1::GROUP_ROLE_ADMIN:
+      return GroupRole::kAdmin;
+    case v1::GROUP_ROLE_OWNER:
+      return GroupRole::kOwner;
+    default:
+      return GroupRole::kNone;
+  }
+}
+}  // namespace
+
+v1::GroupRole to_wire(GroupRole role) {
+  switch (role) {
+    case GroupRole::kMember:
+      return v1::GROUP_ROLE_MEMBER;
+    case GroupRole::kAdmin:
+      return v1::GROUP_ROLE_ADMIN;
+    case GroupRole::kOwner:
+      return v1::GROUP_ROLE_OWNER;
+    case GroupRole::kNone:
+      break;
+  }
+  return v1::GROUP_ROLE_UNSPECIFIED;
+}
+
+Group to_group(const v1::GroupInfo& info, UserId me) {
+  Group g;
+  g.id = info.group_id();
+  g.name = info.name();
+  g.owner_id = info.owner_id();
+  g.member_count = info.member_count();
+  g.created_ms = info.created_at_ms();
+  g.dissolved = info.dissolved();
+  g.my_role = info.owner_id() == me ? GroupRole::kOwner : GroupRole::kMember;
+  for (const auto& m : info.members()) {
+    GroupMember member;
+    member.user = to_user(m.user());
+    member.role = from_wire(m.role());
+    member.joined_ms = m.joined_at_ms();
+    member.read_seq = m.read_seq();
+    member.delivered_seq = m.delivered_seq();
+    if (member.user.id == me) g.my_role = member.role;
+    g.members.push_back(std::move(member));
+  }
+  return g;
+}
+
+ReadReceipts to_read_receipts(ConversationId conversation, std::uint64_t seq,
+                              const v1::GetReadReceiptsOk& ok) {
+  ReadReceipts r;
+  r.conversation_id = conversation;
+  r.seq = seq;
+  for (const auto& u : ok.read_by()) r.read_by.push_back(to_user(u));
+  for (const auto& u : ok.delivered_to()) r.delivered_to.push_back(to_user(u));
+  r.member_count = ok.member_count();
+  return r;
+}
+
 Status status_of(const v1::Response& response) {
   if (!response.has_error() || response.error().code() == v1::OK) return {};
   return Status(detail::error_from_int(response.error().code()), response.error().message());

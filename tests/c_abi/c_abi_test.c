@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The C ABI end to end, written in C99: every client call and every event kind against an
- * in-process server (wc_local_server), through both the poll queue and the event callback. */
+ * in-process server (wc_local_server), through both the poll queue and the event callback,
+ * groups included. */
 #define _POSIX_C_SOURCE 200809L /* mkdtemp, pthreads */
 #include <pthread.h>
 #include <stdio.h>
@@ -314,6 +315,237 @@ static void test_basics(void) {
   wc_event_destroy(NULL);
   wc_client_destroy(NULL);
   wc_local_server_destroy(NULL);
+
+  /* Groups: error names, NULL values and bad arguments. */
+  CHECK(strcmp(wc_error_name(WC_ERROR_NOT_GROUP_MEMBER), "not_group_member") == 0);
+  CHECK(strcmp(wc_error_name(WC_ERROR_GROUP_FULL), "group_full") == 0);
+  CHECK(strcmp(wc_error_name(WC_ERROR_GROUP_DISSOLVED), "group_dissolved") == 0);
+  CHECK(wc_group_id(NULL) == 0);
+  CHECK(wc_group_name(NULL, NULL)[0] == '\0');
+  CHECK(wc_group_members_size(NULL) == 0 && wc_group_member_at(NULL, 0) == NULL);
+  CHECK(wc_group_member_user(NULL) == NULL && wc_group_member_role(NULL) == 0);
+  CHECK(wc_read_receipts_read_by_size(NULL) == 0 && wc_read_receipts_read_by_at(NULL, 0) == NULL);
+  CHECK(wc_group_list_size(NULL) == 0 && wc_group_list_at(NULL, 0) == NULL);
+  CHECK(wc_conversation_group(NULL) == NULL && wc_conversation_kind(NULL) == 0);
+  CHECK(wc_message_kind(NULL) == 0);
+  CHECK(wc_event_group(NULL, 0) == NULL && wc_event_read_receipts(NULL) == NULL);
+  CHECK(wc_event_actor(NULL) == NULL && wc_event_subject_count(NULL) == 0);
+  CHECK(wc_event_group_event_kind(NULL) == 0 && wc_event_group_role(NULL) == 0);
+  CHECK(wc_client_create_group(NULL, 1, S("g"), NULL, 0) == WC_ERROR_INVALID_ARGUMENT);
+  CHECK(wc_client_send_group_text(NULL, 1, 5, S("x")) == WC_ERROR_INVALID_ARGUMENT);
+  wc_group_destroy(NULL);
+  wc_group_list_destroy(NULL);
+}
+
+static int is_group_changed(const wc_event* e, const void* kind) {
+  return wc_event_type(e) == WC_EVENT_GROUP_CHANGED &&
+         wc_event_group_event_kind(e) == *(const int*)kind;
+}
+
+static wc_event* wait_group_changed(Peer* p, int kind) {
+  return wait_for(p, is_group_changed, &kind);
+}
+
+static int is_group_message(const wc_event* e, const void* unused) {
+  (void)unused;
+  return wc_event_type(e) == WC_EVENT_MESSAGE_RECEIVED &&
+         wc_message_kind(wc_event_message(e, 0)) == WC_CONVERSATION_GROUP;
+}
+
+/* Groups, between friends alice and bob: create, send, receive, receipts, members, leave. */
+static void test_groups(Peer* alice, Peer* bob) {
+  wc_event* e;
+  uint64_t group_id, seq;
+  size_t len;
+  const char* text;
+
+  /* Bad arguments fail at once, with no event. */
+  CHECK(wc_client_create_group(alice->client, 79, S("x"), NULL, 2) == WC_ERROR_INVALID_ARGUMENT);
+  CHECK(wc_client_set_group_role(alice->client, 79, 1, bob->id, WC_GROUP_ROLE_OWNER) ==
+        WC_ERROR_INVALID_ARGUMENT);
+
+  REQUIRE(wc_client_create_group(alice->client, 80, S("hiking"), &bob->id, 1) == WC_OK);
+  e = ok_result(alice, 80);
+  CHECK(wc_event_result_kind(e) == WC_RESULT_GROUP);
+  CHECK(wc_event_count(e) == 1);
+  {
+    const wc_group* g = wc_event_group(e, 0);
+    group_id = wc_group_id(g);
+    CHECK(group_id != 0);
+    text = wc_group_name(g, &len);
+    CHECK(str_eq(text, len, "hiking"));
+    CHECK(wc_group_owner_id(g) == alice->id);
+    CHECK(wc_group_member_count(g) == 2);
+    CHECK(wc_group_my_role(g) == WC_GROUP_ROLE_OWNER);
+    CHECK(wc_group_membership(g) == WC_GROUP_MEMBER);
+    CHECK(wc_group_dissolved(g) == 0);
+    CHECK(wc_group_created_ms(g) > 0);
+    REQUIRE(wc_group_members_size(g) == 2);
+    CHECK(wc_group_member_at(g, 2) == NULL);
+  }
+  wc_event_destroy(e);
+
+  e = wait_group_changed(bob, WC_GROUP_EVENT_CREATED);
+  REQUIRE(e != NULL);
+  CHECK(wc_event_conversation_id(e) == group_id);
+  CHECK(wc_event_user_id(e) == alice->id);
+  CHECK(wc_user_id(wc_event_actor(e)) == alice->id);
+  CHECK(wc_event_subject_count(e) == 1);
+  CHECK(wc_user_id(wc_event_subject(e, 0)) == bob->id);
+  CHECK(wc_event_subject(e, 1) == NULL);
+  CHECK(wc_event_count(e) == 1);
+  CHECK(wc_group_my_role(wc_event_group(e, 0)) == WC_GROUP_ROLE_MEMBER);
+  wc_event_destroy(e);
+
+  /* A group message: kind group, no peer, delivered to bob. */
+  REQUIRE(wc_client_send_group_text(alice->client, 81, group_id, S("saturday?")) == WC_OK);
+  e = ok_result(alice, 81);
+  CHECK(wc_event_result_kind(e) == WC_RESULT_MESSAGE);
+  CHECK(wc_message_kind(wc_event_message(e, 0)) == WC_CONVERSATION_GROUP);
+  CHECK(wc_message_conversation_id(wc_event_message(e, 0)) == group_id);
+  wc_event_destroy(e);
+  e = wait_type(alice, WC_EVENT_MESSAGE_STATE_CHANGED);
+  REQUIRE(e != NULL);
+  CHECK(wc_message_kind(wc_event_message(e, 0)) == WC_CONVERSATION_GROUP);
+  CHECK(wc_message_state(wc_event_message(e, 0)) == WC_MESSAGE_SENT);
+  wc_event_destroy(e);
+  e = wait_for(bob, is_group_message, NULL);
+  REQUIRE(e != NULL);
+  {
+    const wc_message* m = wc_event_message(e, 0);
+    text = wc_message_text(m, &len);
+    CHECK(str_eq(text, len, "saturday?"));
+    CHECK(wc_message_conversation_id(m) == group_id);
+    CHECK(wc_message_peer_id(m) == 0);
+    CHECK(wc_message_sender_id(m) == alice->id);
+    seq = wc_message_seq(m);
+  }
+  wc_event_destroy(e);
+
+  /* Bob's list shows the group, unread. He reads it; alice asks who read it. */
+  {
+    wc_conversation_list* list = NULL;
+    size_t i;
+    int found = 0;
+    REQUIRE(wc_client_conversations(bob->client, &list) == WC_OK);
+    for (i = 0; i < wc_conversation_list_size(list); ++i) {
+      const wc_conversation* c = wc_conversation_list_at(list, i);
+      if (wc_conversation_kind(c) != WC_CONVERSATION_GROUP) {
+        CHECK(wc_conversation_group(c) == NULL);
+        continue;
+      }
+      found = 1;
+      CHECK(wc_conversation_id(c) == group_id);
+      CHECK(wc_group_id(wc_conversation_group(c)) == group_id);
+      CHECK(wc_user_id(wc_conversation_peer(c)) == 0);
+      CHECK(wc_conversation_unread(c) == 1);
+    }
+    CHECK(found);
+    wc_conversation_list_destroy(list);
+  }
+  /* In a group, members' markers are not pushed to the others: receipts are asked for. */
+  REQUIRE(wc_client_mark_read(bob->client, 82, group_id, 0) == WC_OK);
+  wc_event_destroy(ok_result(bob, 82));
+  REQUIRE(wc_client_get_read_receipts(alice->client, 83, group_id, seq) == WC_OK);
+  e = ok_result(alice, 83);
+  CHECK(wc_event_result_kind(e) == WC_RESULT_READ_RECEIPTS);
+  {
+    const wc_read_receipts* r = wc_event_read_receipts(e);
+    REQUIRE(r != NULL);
+    CHECK(wc_read_receipts_conversation_id(r) == group_id);
+    CHECK(wc_read_receipts_seq(r) == seq);
+    CHECK(wc_read_receipts_member_count(r) == 1);
+    REQUIRE(wc_read_receipts_read_by_size(r) == 1);
+    CHECK(wc_user_id(wc_read_receipts_read_by_at(r, 0)) == bob->id);
+    CHECK(wc_read_receipts_read_by_at(r, 1) == NULL);
+    CHECK(wc_read_receipts_delivered_to_size(r) == 0);
+  }
+  wc_event_destroy(e);
+
+  /* Members, from the server and from the cache; the list of groups. */
+  REQUIRE(wc_client_get_group(bob->client, 84, group_id) == WC_OK);
+  e = ok_result(bob, 84);
+  CHECK(wc_event_result_kind(e) == WC_RESULT_GROUP);
+  {
+    const wc_group* g = wc_event_group(e, 0);
+    size_t i;
+    int owners = 0;
+    REQUIRE(wc_group_members_size(g) == 2);
+    for (i = 0; i < 2; ++i) {
+      const wc_group_member* m = wc_group_member_at(g, i);
+      if (wc_group_member_role(m) == WC_GROUP_ROLE_OWNER) {
+        ++owners;
+        CHECK(wc_user_id(wc_group_member_user(m)) == alice->id);
+      }
+      CHECK(wc_group_member_joined_ms(m) > 0);
+      (void)wc_group_member_read_seq(m);
+      (void)wc_group_member_delivered_seq(m);
+    }
+    CHECK(owners == 1);
+  }
+  wc_event_destroy(e);
+  {
+    wc_group* cached = NULL;
+    wc_group_list* groups = NULL;
+    REQUIRE(wc_client_group(bob->client, group_id, &cached) == WC_OK);
+    CHECK(wc_group_members_size(cached) == 2);
+    wc_group_destroy(cached);
+    CHECK(wc_client_group(bob->client, 999999, &cached) == WC_ERROR_NOT_FOUND);
+    CHECK(cached == NULL);
+    REQUIRE(wc_client_refresh_groups(bob->client, 85) == WC_OK);
+    e = ok_result(bob, 85);
+    CHECK(wc_event_result_kind(e) == WC_RESULT_GROUPS);
+    CHECK(wc_event_count(e) == 1);
+    CHECK(wc_group_id(wc_event_group(e, 0)) == group_id);
+    wc_event_destroy(e);
+    REQUIRE(wc_client_groups(bob->client, &groups) == WC_OK);
+    REQUIRE(wc_group_list_size(groups) == 1);
+    CHECK(wc_group_id(wc_group_list_at(groups, 0)) == group_id);
+    wc_group_list_destroy(groups);
+  }
+
+  /* Rename; then bob leaves and can no longer send there. */
+  REQUIRE(wc_client_rename_group(alice->client, 86, group_id, S("hiking club")) == WC_OK);
+  wc_event_destroy(ok_result(alice, 86));
+  e = wait_group_changed(bob, WC_GROUP_EVENT_RENAMED);
+  REQUIRE(e != NULL);
+  text = wc_group_name(wc_event_group(e, 0), &len);
+  CHECK(str_eq(text, len, "hiking club"));
+  wc_event_destroy(e);
+  REQUIRE(wc_client_leave_group(bob->client, 87, group_id) == WC_OK);
+  e = ok_result(bob, 87);
+  CHECK(wc_event_result_kind(e) == WC_RESULT_NONE);
+  wc_event_destroy(e);
+  e = wait_group_changed(bob, WC_GROUP_EVENT_MEMBER_LEFT);
+  REQUIRE(e != NULL);
+  CHECK(wc_group_membership(wc_event_group(e, 0)) == WC_GROUP_LEFT);
+  CHECK(wc_group_my_role(wc_event_group(e, 0)) == WC_GROUP_ROLE_NONE);
+  wc_event_destroy(e);
+  REQUIRE(wc_client_send_group_text(bob->client, 88, group_id, S("wait")) == WC_OK);
+  e = result(bob, 88);
+  CHECK(wc_event_status(e) == WC_ERROR_NOT_GROUP_MEMBER);
+  wc_event_destroy(e);
+  /* Not a member any more: the owner's other calls on it answer as results too. */
+  REQUIRE(wc_client_remove_group_member(alice->client, 89, group_id, bob->id) == WC_OK);
+  e = result(alice, 89);
+  CHECK(wc_event_status(e) != WC_OK);
+  wc_event_destroy(e);
+  REQUIRE(wc_client_dissolve_group(alice->client, 90, group_id) == WC_OK);
+  wc_event_destroy(ok_result(alice, 90));
+  e = wait_group_changed(alice, WC_GROUP_EVENT_DISSOLVED);
+  REQUIRE(e != NULL);
+  CHECK(wc_group_dissolved(wc_event_group(e, 0)) == 1);
+  wc_event_destroy(e);
+  /* Invite, role and transfer on a dissolved group: refused, as results. */
+  REQUIRE(wc_client_invite_to_group(alice->client, 91, group_id, &bob->id, 1) == WC_OK);
+  e = result(alice, 91);
+  CHECK(wc_event_status(e) == WC_ERROR_GROUP_DISSOLVED);
+  wc_event_destroy(e);
+  REQUIRE(wc_client_set_group_role(alice->client, 92, group_id, bob->id, WC_GROUP_ROLE_ADMIN) ==
+          WC_OK);
+  wc_event_destroy(result(alice, 92));
+  REQUIRE(wc_client_transfer_group_ownership(alice->client, 93, group_id, bob->id) == WC_OK);
+  wc_event_destroy(result(alice, 93));
 }
 
 int main(int argc, char** argv) {
@@ -558,6 +790,8 @@ int main(int argc, char** argv) {
     CHECK(wc_message_seq(wc_event_message(e, 0)) == message_seq);
     wc_event_destroy(e);
   }
+
+  test_groups(&alice, &bob);
 
   /* Offline delivery: bob's app is closed while alice writes; he gets it on resume. Alice sees
    * bob's presence change. */

@@ -134,6 +134,50 @@ TEST_CASE("parser: arbitrary bytes never crash it") {
   }
 }
 
+TEST_CASE("parser: /group takes a subcommand with its own grammar, /g sends the rest verbatim") {
+  auto create = parsed("/group create hiking bob carol");
+  CHECK(create.kind == CommandKind::kGroup);
+  CHECK(create.name == "group");
+  CHECK(create.args == std::vector<std::string>{"create", "hiking", "bob", "carol"});
+  CHECK(parsed("/GROUP Invite #12 dave").args == std::vector<std::string>{"invite", "#12", "dave"});
+  CHECK(parsed("/group leave hiking").args.size() == 2);
+  CHECK(parsed("/group kick hiking bob").args[2] == "bob");
+  CHECK(parsed("/group members #7").args[1] == "#7");
+  CHECK(parsed("/group read hiking").args[0] == "read");
+
+  auto send = parsed("/g hiking  see you   at 8, 你好 ");
+  CHECK(send.kind == CommandKind::kGroupSend);
+  CHECK(send.name == "g");
+  CHECK(send.args == std::vector<std::string>{"hiking", "see you   at 8, 你好"});
+  CHECK(parsed("/groups").kind == CommandKind::kGroups);
+
+  // Errors name the command "group", with the subcommand's usage.
+  auto none = failed("/group");
+  CHECK(none.command == "group");
+  CHECK(none.message.find("usage: /group create|invite|leave|kick|members|read") !=
+        std::string::npos);
+  auto unknown = failed("/group creat hiking bob");
+  CHECK(unknown.command == "group");
+  CHECK_FALSE(unknown.unknown);
+  CHECK(unknown.message.find("unknown /group command 'creat'; did you mean create?") == 0);
+  auto lonely = failed("/group create hiking");
+  CHECK(lonely.command == "group");
+  CHECK(lonely.message == "usage: /group create <name> <user>...");
+  CHECK(failed("/group kick hiking bob carol").message ==
+        "too many arguments; usage: /group kick <group> <user>");
+  CHECK(failed("/group members").message == "usage: /group members <group>");
+  CHECK(failed("/g hiking").message == "usage: /g <group> <text>");
+  CHECK(failed("/groups all").command == "groups");
+
+  // /help knows them; the subcommands have specs of their own.
+  CHECK(parsed("/help group").args == std::vector<std::string>{"group"});
+  CHECK(parsed("/help /g").args == std::vector<std::string>{"g"});
+  CHECK(find_group_spec("kick") != nullptr);
+  CHECK(find_group_spec("nosuch") == nullptr);
+  CHECK(group_specs().size() == 6);
+  CHECK(mask_secrets("/group create secret bob") == "/group create secret bob");
+}
+
 TEST_CASE("suggest: edit distance counts edits and neighbour swaps") {
   CHECK(edit_distance("", "") == 0);
   CHECK(edit_distance("abc", "") == 3);

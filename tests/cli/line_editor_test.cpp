@@ -113,3 +113,21 @@ TEST_CASE("line editor: tab completes commands and friend names") {
   CHECK(e.complete(commands, names).empty());
   CHECK(e.text() == L"zzz");
 }
+
+TEST_CASE("line editor: the word under the cursor is counted, for completing subcommands") {
+  LineEditor e;
+  CHECK(e.word_index() == 0);
+  type(e, L"/group");
+  CHECK(e.word_index() == 0);
+  type(e, L" ");
+  CHECK(e.word_index() == 1);
+  type(e, L"cr");
+  CHECK(e.word_index() == 1);
+  CHECK(e.complete({L"/group"}, {L"create", L"invite"}).size() == 1);
+  CHECK(e.text() == L"/group create ");
+  CHECK(e.word_index() == 2);
+  type(e, L"hiking  b");
+  CHECK(e.word_index() == 3);
+  e.home();
+  CHECK(e.word_index() == 0);
+}

@@ -254,3 +254,86 @@ TEST_CASE("cli full screen: a half-typed line survives incoming messages and unr
     FAIL_CHECK("sanitizer report " << entry.path().string() << ":\n" << text.str());
   }
 }
+
+TEST_CASE("cli full screen: a group is listed with its unread count, opened, and written to") {
+  REQUIRE_MESSAGE(std::system("command -v tmux >/dev/null 2>&1") == 0,
+                  "tmux is not installed: scripts/install-deps.sh installs it");
+  auto server = LocalServer::start().value();
+  ClientHarness alice_setup(*server);
+  ClientHarness bob_app(*server);
+  const User alice = alice_setup.sign_up(*server, "alice");
+  const User bob = bob_app.sign_up(*server, "bob");
+  befriend(bob_app, bob, alice_setup, alice);
+  alice_setup.destroy();
+
+  TempDir cli_dir;
+  Tmux tmux;
+  const std::string command = std::string(WECHAT_CLI_BINARY) + " --plaintext --server 127.0.0.1:" +
+                              std::to_string(server->port()) + " --data-dir " +
+                              cli_dir.path().string();
+  REQUIRE(tmux.run("new-session -d -s cli -x 120 -y 40 " + Tmux::quote(command)) == 0);
+  REQUIRE(wait_screen(tmux, [](const auto& rows) { return contains(rows, "not logged in"); }));
+  tmux.type("/login alice password-alice");
+  tmux.press("Enter");
+  REQUIRE_MESSAGE(
+      wait_screen(tmux, [](const auto& rows) { return contains(rows, "alice | online"); }),
+      joined(tmux.capture()));
+
+  // bob makes a group with alice and writes twice: the console tells, the list counts.
+  auto group = await<Group>([&](auto cb) { bob_app->create_group("team", {alice.id}, cb); });
+  REQUIRE(group.ok());
+  REQUIRE(bob_app->send_group_text(group->id, "hello team").get().ok());
+  REQUIRE(bob_app->send_group_text(group->id, "anyone?").get().ok());
+  REQUIRE_MESSAGE(wait_screen(tmux,
+                              [](const auto& rows) {
+                                return contains(rows, "bob created the group team with alice.") &&
+                                       list_shows_unread(rows, "team", "2") &&
+                                       contains(rows, " # team");
+                              }),
+                  joined(tmux.capture()));
+
+  // Tab completes the subcommand and the group's name.
+  tmux.type("/group mem");
+  tmux.press("Tab");
+  tmux.type("te");
+  tmux.press("Tab");
+  CHECK_MESSAGE(wait_screen(tmux,
+                            [](const auto& rows) {
+                              return !rows.empty() &&
+                                     rows.back().rfind("> /group members team", 0) == 0;
+                            }),
+                joined(tmux.capture()));
+  tmux.press("C-u");
+
+  // Opening it shows the messages and clears the count; plain lines go to the group.
+  tmux.type("/open team");
+  tmux.press("Enter");
+  REQUIRE_MESSAGE(wait_screen(tmux,
+                              [](const auto& rows) {
+                                return contains(rows, "bob: hello team") &&
+                                       contains(rows, "bob: anyone?") &&
+                                       contains(rows, "#team (2 members)") &&
+                                       !list_shows_any_unread(rows, "team");
+                              }),
+                  joined(tmux.capture()));
+  tmux.type("here I am");
+  tmux.press("Enter");
+  CHECK(bob_app.wait_for([](const Event& e) {
+    auto* m = std::get_if<MessageReceived>(&e);
+    return m && m->message.text == "here I am" && m->message.kind == ConversationKind::kGroup;
+  }));
+  CHECK(wait_screen(tmux, [](const auto& rows) { return contains(rows, "alice: here I am"); }));
+
+  // Removed: told so, the history stays on screen.
+  REQUIRE(await_done([&](auto cb) { bob_app->remove_group_member(group->id, alice.id, cb); }).ok());
+  CHECK_MESSAGE(wait_screen(tmux,
+                            [](const auto& rows) {
+                              return contains(rows, "removed you from team") &&
+                                     contains(rows, "bob: hello team");
+                            }),
+                joined(tmux.capture()));
+
+  tmux.type("/quit");
+  tmux.press("Enter");
+  CHECK(wait_screen(tmux, [&](const auto&) { return tmux.run("has-session -t cli") != 0; }));
+}

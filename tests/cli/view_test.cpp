@@ -26,8 +26,16 @@ std::wstring joined(const DisplayLine& line) {
 }
 
 struct FixedNames : Names {
-  std::string username(UserId id) override { return id == 2 ? "bob" : "#" + std::to_string(id); }
+  std::string username(UserId id) override {
+    if (id == 2) return "bob";
+    if (id == 3) return "carol";
+    return "#" + std::to_string(id);
+  }
   std::string conversation_peer(ConversationId) override { return "bob"; }
+  std::optional<std::string> group_name(ConversationId id) override {
+    if (id == 9) return std::string("hiking");
+    return std::nullopt;
+  }
 };
 
 }  // namespace
@@ -130,4 +138,68 @@ TEST_CASE("format: events and results are one line each, first word naming them"
   CHECK(format_result(bad, names) ==
         std::vector<std::string>{"error login wrong_credentials: wrong user or password"});
   CHECK(utc_time(0) == "1970-01-01T00:00:00Z");
+}
+
+TEST_CASE("format: group messages, receipts and changes name the group by #id") {
+  FixedNames names;
+  Message m;
+  m.kind = ConversationKind::kGroup;
+  m.conversation_id = 9;
+  m.sender_id = 2;
+  m.sender_username = "bob";
+  m.text = "hi all";
+  CHECK(format_event(MessageReceived{m}, names) == "group-message #9 bob hi all");
+  m.outgoing = true;
+  CHECK(format_event(MessageReceived{m}, names) == "group-outgoing #9 hi all");
+  m.client_msg_id = "00ff";
+  m.seq = 4;
+  m.state = MessageState::kSent;
+  CHECK(format_event(MessageStateChanged{m}, names) == "sent #9 00ff 4");
+  m.state = MessageState::kFailed;
+  m.failure = Status(Error::kNotGroupMember, "you left this group");
+  CHECK(format_event(MessageStateChanged{m}, names) ==
+        "failed #9 00ff not_group_member: you left this group");
+  CHECK(format_event(ReceiptUpdated{9, 3, 5, MessageState::kRead}, names) == "read #9 5 carol");
+  CHECK(format_event(ConversationRead{9, 5, 2}, names) == "unread #9 2");
+  CHECK(format_event(TypingChanged{9, 2, true}, names) == "typing bob on #9");
+
+  Group g;
+  g.id = 9;
+  g.name = "hiking club";
+  GroupChanged created{
+      GroupEventKind::kCreated, g, User{2, "bob"}, {User{1, "alice"}, User{3, "carol"}}};
+  CHECK(format_event(created, names) == "group-changed #9 created bob alice carol");
+  GroupChanged renamed{GroupEventKind::kRenamed, g, User{2, "bob"}, {}};
+  CHECK(format_event(renamed, names) == "group-changed #9 renamed bob hiking club");
+  GroupChanged role{GroupEventKind::kRoleChanged, g, User{2, "bob"}, {User{3, "carol"}},
+                    GroupRole::kAdmin};
+  CHECK(format_event(role, names) == "group-changed #9 role-changed bob carol admin");
+  GroupChanged removed{GroupEventKind::kMemberRemoved, g, User{2, "bob"}, {User{3, "carol"}}};
+  CHECK(format_event(removed, names) == "group-changed #9 member-removed bob carol");
+  GroupChanged dissolved{GroupEventKind::kDissolved, g, User{2, "bob"}, {}};
+  CHECK(format_event(dissolved, names) == "group-changed #9 dissolved bob");
+  // For people (the console): names, not ids.
+  g.membership = GroupMembership::kRemoved;
+  removed.group = g;
+  CHECK(describe_event(removed, names) ==
+        "bob removed you from hiking club. Its messages stay here.");
+  CHECK(describe_event(created, names) ==
+        "bob created the group hiking club with alice and carol.");
+
+  CommandResult list;
+  list.command = "groups";
+  list.details = {"1"};
+  g.membership = GroupMembership::kMember;
+  g.my_role = GroupRole::kAdmin;
+  g.member_count = 3;
+  list.groups.push_back(GroupLine{g, 2});
+  CHECK(format_result(list, names) ==
+        std::vector<std::string>{"group #9 admin 3 2 hiking club", "ok groups 1"});
+  CommandResult members;
+  members.command = "group";
+  members.group = 9;
+  members.details = {"members", "#9", "1"};
+  members.members.push_back(GroupMember{User{2, "bob"}, GroupRole::kOwner, 0, 0, 0});
+  CHECK(format_result(members, names) ==
+        std::vector<std::string>{"member #9 bob owner", "ok group members #9 1"});
 }

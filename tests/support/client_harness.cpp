@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "support/client_harness.h"
 
+#include <algorithm>
+
 namespace wechat::testing {
 
 ClientHarness::ClientHarness(const LocalServer& server, std::string data_dir) {
@@ -46,6 +48,18 @@ User ClientHarness::sign_up(LocalServer& server, const std::string& username) {
   REQUIRE_MESSAGE(me.ok(), me.status().to_string());
   REQUIRE(wait_state(ConnectionState::kOnline));
   return *me;
+}
+
+User ClientHarness::log_in(const std::string& username) {
+  auto me = await<User>([&](auto cb) { client_->login(username, "password-" + username, cb); });
+  REQUIRE_MESSAGE(me.ok(), me.status().to_string());
+  REQUIRE(wait_state(ConnectionState::kOnline));
+  return *me;
+}
+
+std::size_t ClientHarness::count(const std::function<bool(const Event&)>& pred) {
+  std::lock_guard lock(mutex_);
+  return static_cast<std::size_t>(std::count_if(events_.begin(), events_.end(), pred));
 }
 
 std::optional<Event> ClientHarness::wait_for(const std::function<bool(const Event&)>& pred,
@@ -100,6 +114,38 @@ void befriend(ClientHarness& a, const User& a_user, ClientHarness& b, const User
     return f && f->added.user.id == b_user.id;
   }));
   (void)a_user;
+}
+
+Group create_group(ClientHarness& owner, const std::string& name,
+                   const std::vector<UserId>& members) {
+  auto group = await<Group>([&](auto cb) { owner->create_group(name, members, cb); });
+  REQUIRE_MESSAGE(group.ok(), group.status().to_string());
+  return *group;
+}
+
+std::optional<GroupChanged> wait_group_change(ClientHarness& app, GroupEventKind kind,
+                                              ConversationId group,
+                                              std::chrono::milliseconds timeout) {
+  auto found = app.wait_for(
+      [&](const Event& e) {
+        auto* g = std::get_if<GroupChanged>(&e);
+        return g && g->kind == kind && g->group.id == group;
+      },
+      timeout);
+  if (!found) return std::nullopt;
+  return std::get<GroupChanged>(*found);
+}
+
+std::optional<Message> wait_message(ClientHarness& app, const std::string& text,
+                                    std::chrono::milliseconds timeout) {
+  auto found = app.wait_for(
+      [&](const Event& e) {
+        auto* m = std::get_if<MessageReceived>(&e);
+        return m && m->message.text == text;
+      },
+      timeout);
+  if (!found) return std::nullopt;
+  return std::get<MessageReceived>(*found).message;
 }
 
 }  // namespace wechat::testing

@@ -60,6 +60,8 @@ class ClientHarness {
 
   /// Registers through the mailed-code flow and logs in. REQUIREs success.
   User sign_up(LocalServer& server, const std::string& username);
+  /// Logs in an account sign_up made (another device of it) and waits until online.
+  User log_in(const std::string& username);
 
   /// Waits until an event satisfies `pred`; returns it (or nullopt after `timeout`).
   std::optional<Event> wait_for(const std::function<bool(const Event&)>& pred,
@@ -69,6 +71,8 @@ class ClientHarness {
   /// Waits until `pred` holds over the events seen so far (polled as events arrive).
   bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 10s);
   std::vector<Event> events();
+  /// How many of the events seen so far satisfy `pred`.
+  std::size_t count(const std::function<bool(const Event&)>& pred);
 
  private:
   void attach();
@@ -83,6 +87,19 @@ class ClientHarness {
 
 /// Makes a and b friends (a asks, b accepts) and waits until a sees it.
 void befriend(ClientHarness& a, const User& a_user, ClientHarness& b, const User& b_user);
+
+/// `owner` creates a group with `members` (friends of the owner). REQUIREs success.
+Group create_group(ClientHarness& owner, const std::string& name,
+                   const std::vector<UserId>& members);
+
+/// Waits for a GroupChanged of `kind` about `group`; returns it.
+std::optional<GroupChanged> wait_group_change(ClientHarness& app, GroupEventKind kind,
+                                              ConversationId group,
+                                              std::chrono::milliseconds timeout = 10s);
+
+/// Waits for a MessageReceived with this text; returns its message.
+std::optional<Message> wait_message(ClientHarness& app, const std::string& text,
+                                    std::chrono::milliseconds timeout = 10s);
 
 }  // namespace wechat::testing
 

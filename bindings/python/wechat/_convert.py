@@ -4,13 +4,15 @@
 from . import events as ev
 from ._native import lib, read_string
 from .errors import Error, error_from
-from .types import (ConnectionState, Conversation, Friend, FriendRequest, FriendRequestState,
-                    Message, MessageState, Presence, User)
+from .types import (ConnectionState, Conversation, ConversationKind, Friend, FriendRequest,
+                    FriendRequestState, Group, GroupMember, GroupMembership, GroupRole, Message,
+                    MessageState, Presence, ReadReceipts, User)
 
 # Constants of c.h.
 EVENT_RESULT = 1
 RESULT_NONE, RESULT_USER, RESULT_USERS, RESULT_FRIEND_REQUEST = 0, 1, 2, 3
 RESULT_FRIEND_REQUESTS, RESULT_FRIENDS, RESULT_MESSAGE, RESULT_MESSAGES = 4, 5, 6, 7
+RESULT_GROUP, RESULT_GROUPS, RESULT_READ_RECEIPTS = 8, 9, 10
 
 
 def _enum(cls, value):
@@ -38,7 +40,8 @@ def message(p):
         outgoing=bool(lib.wc_message_outgoing(p)),
         state=_enum(MessageState, lib.wc_message_state(p)),
         failure=_enum(Error, lib.wc_message_failure(p)),
-        failure_message=read_string(lib.wc_message_failure_message, p))
+        failure_message=read_string(lib.wc_message_failure_message, p),
+        kind=_enum(ConversationKind, lib.wc_message_kind(p)))
 
 
 def presence(p):
@@ -46,8 +49,42 @@ def presence(p):
                     last_seen_ms=lib.wc_presence_last_seen_ms(p))
 
 
+def group_member(p):
+    return GroupMember(user=user(lib.wc_group_member_user(p)),
+                       role=_enum(GroupRole, lib.wc_group_member_role(p)),
+                       joined_ms=lib.wc_group_member_joined_ms(p),
+                       read_seq=lib.wc_group_member_read_seq(p),
+                       delivered_seq=lib.wc_group_member_delivered_seq(p))
+
+
+def group(p):
+    return Group(
+        id=lib.wc_group_id(p),
+        name=read_string(lib.wc_group_name, p),
+        owner_id=lib.wc_group_owner_id(p),
+        member_count=lib.wc_group_member_count(p),
+        created_ms=lib.wc_group_created_ms(p),
+        dissolved=bool(lib.wc_group_dissolved(p)),
+        my_role=_enum(GroupRole, lib.wc_group_my_role(p)),
+        membership=_enum(GroupMembership, lib.wc_group_membership(p)),
+        members=[group_member(lib.wc_group_member_at(p, i))
+                 for i in range(lib.wc_group_members_size(p))])
+
+
+def read_receipts(p):
+    return ReadReceipts(
+        conversation_id=lib.wc_read_receipts_conversation_id(p),
+        seq=lib.wc_read_receipts_seq(p),
+        read_by=[user(lib.wc_read_receipts_read_by_at(p, i))
+                 for i in range(lib.wc_read_receipts_read_by_size(p))],
+        delivered_to=[user(lib.wc_read_receipts_delivered_to_at(p, i))
+                      for i in range(lib.wc_read_receipts_delivered_to_size(p))],
+        member_count=lib.wc_read_receipts_member_count(p))
+
+
 def conversation(p):
     last = lib.wc_conversation_last_message(p)
+    g = lib.wc_conversation_group(p)
     return Conversation(
         id=lib.wc_conversation_id(p),
         peer=user(lib.wc_conversation_peer(p)),
@@ -55,7 +92,9 @@ def conversation(p):
         read_seq=lib.wc_conversation_read_seq(p),
         peer_read_seq=lib.wc_conversation_peer_read_seq(p),
         unread=lib.wc_conversation_unread(p),
-        last_message=message(last) if last else None)
+        last_message=message(last) if last else None,
+        kind=_enum(ConversationKind, lib.wc_conversation_kind(p)),
+        group=group(g) if g else None)
 
 
 def friend(p):
@@ -96,6 +135,10 @@ def friend_request_list(h):
                  friend_request)
 
 
+def group_list(h):
+    return _list(h, lib.wc_group_list_size, lib.wc_group_list_at, group)
+
+
 def status_of(e):
     """The event's status as an exception, or None when it is ok."""
     code = lib.wc_event_status(e)
@@ -125,6 +168,12 @@ def result_value(e):
         return message(lib.wc_event_message(e, 0))
     if kind == RESULT_MESSAGES:
         return _items(e, lib.wc_event_message, message)
+    if kind == RESULT_GROUP:
+        return group(lib.wc_event_group(e, 0))
+    if kind == RESULT_GROUPS:
+        return _items(e, lib.wc_event_group, group)
+    if kind == RESULT_READ_RECEIPTS:
+        return read_receipts(lib.wc_event_read_receipts(e))
     return None
 
 
@@ -163,4 +212,12 @@ def event(e):
                                head=lib.wc_event_sync_head(e))
     if t == 13:
         return ev.SessionEnded(reason=status_of(e))
+    if t == 14:
+        return ev.GroupChanged(
+            kind=_enum(ev.GroupEventKind, lib.wc_event_group_event_kind(e)),
+            group=group(lib.wc_event_group(e, 0)),
+            actor=user(lib.wc_event_actor(e)),
+            subjects=[user(lib.wc_event_subject(e, i))
+                      for i in range(lib.wc_event_subject_count(e))],
+            role=_enum(GroupRole, lib.wc_event_group_role(e)))
     return None

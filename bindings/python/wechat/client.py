@@ -22,7 +22,7 @@ import weakref
 from . import _convert
 from ._native import EVENT_CALLBACK, LOG_CALLBACK, lib
 from .errors import Error, WechatError, error_from
-from .types import CodePurpose, ConnectionState, LogLevel
+from .types import CodePurpose, ConnectionState, GroupRole, LogLevel
 
 __all__ = ["Client"]
 
@@ -36,6 +36,14 @@ _keep_alive = []
 def _text(s):
     data = s.encode("utf-8")
     return data, len(data)
+
+
+def _ids(ids):
+    """A ctypes uint64 array of `ids` and its length (None, 0 when empty)."""
+    ids = [int(i) for i in ids]
+    if not ids:
+        return None, 0
+    return (ctypes.c_uint64 * len(ids))(*ids), len(ids)
 
 
 def _last_error(status):
@@ -451,9 +459,99 @@ class Client:
         return self._wait(self.mark_read_async(conversation_id, up_to_seq))
 
     def set_typing(self, conversation_id, typing=True):
-        """Tells the peer this user is (or stopped) typing. Best effort, returns at once."""
+        """Tells the peer (or the group's members) this user is (or stopped) typing. Best
+        effort, returns at once."""
         _check(lib.wc_client_set_typing(self._live_handle(), int(conversation_id),
                                         1 if typing else 0))
+
+    def get_read_receipts_async(self, conversation_id, seq):
+        return self._start(lib.wc_client_get_read_receipts, int(conversation_id), int(seq))
+
+    def get_read_receipts(self, conversation_id, seq):
+        """ "Read by N of M" for the message at `seq` of a conversation (direct or group): a
+        ReadReceipts."""
+        return self._wait(self.get_read_receipts_async(conversation_id, seq))
+
+    # --- Groups --------------------------------------------------------------------------------
+    # A group is a conversation (Group.id is its conversation id): load_history, mark_read,
+    # set_typing and messages() work on it. Changes arrive as GroupChanged events.
+
+    def create_group_async(self, name, member_ids=()):
+        return self._start(lib.wc_client_create_group, *_text(name), *_ids(member_ids))
+
+    def create_group(self, name, member_ids=()):
+        """Creates a group owned by this account with friends `member_ids`; returns the Group
+        with its members. It is stored locally at once: send_group_text may follow."""
+        return self._wait(self.create_group_async(name, member_ids))
+
+    def invite_to_group_async(self, group_id, user_ids):
+        return self._start(lib.wc_client_invite_to_group, int(group_id), *_ids(user_ids))
+
+    def invite_to_group(self, group_id, user_ids):
+        """Owner or admin: adds friends `user_ids` to the group."""
+        return self._wait(self.invite_to_group_async(group_id, user_ids))
+
+    def leave_group_async(self, group_id):
+        return self._start(lib.wc_client_leave_group, int(group_id))
+
+    def leave_group(self, group_id):
+        """Leaves the group (an owner transfers ownership or dissolves it first)."""
+        return self._wait(self.leave_group_async(group_id))
+
+    def remove_group_member_async(self, group_id, user_id):
+        return self._start(lib.wc_client_remove_group_member, int(group_id), int(user_id))
+
+    def remove_group_member(self, group_id, user_id):
+        return self._wait(self.remove_group_member_async(group_id, user_id))
+
+    def rename_group_async(self, group_id, name):
+        return self._start(lib.wc_client_rename_group, int(group_id), *_text(name))
+
+    def rename_group(self, group_id, name):
+        return self._wait(self.rename_group_async(group_id, name))
+
+    def set_group_role_async(self, group_id, user_id, role):
+        return self._start(lib.wc_client_set_group_role, int(group_id), int(user_id),
+                           int(GroupRole(role)))
+
+    def set_group_role(self, group_id, user_id, role):
+        """Owner only: `role` is GroupRole.ADMIN or GroupRole.MEMBER."""
+        return self._wait(self.set_group_role_async(group_id, user_id, role))
+
+    def transfer_group_ownership_async(self, group_id, new_owner_id):
+        return self._start(lib.wc_client_transfer_group_ownership, int(group_id),
+                           int(new_owner_id))
+
+    def transfer_group_ownership(self, group_id, new_owner_id):
+        return self._wait(self.transfer_group_ownership_async(group_id, new_owner_id))
+
+    def dissolve_group_async(self, group_id):
+        return self._start(lib.wc_client_dissolve_group, int(group_id))
+
+    def dissolve_group(self, group_id):
+        return self._wait(self.dissolve_group_async(group_id))
+
+    def get_group_async(self, group_id):
+        return self._start(lib.wc_client_get_group, int(group_id))
+
+    def get_group(self, group_id):
+        """Fetches the Group with its members (and caches it)."""
+        return self._wait(self.get_group_async(group_id))
+
+    def refresh_groups_async(self):
+        return self._start(lib.wc_client_refresh_groups)
+
+    def refresh_groups(self):
+        """Fetches the groups this account is in: a list of Group (without members)."""
+        return self._wait(self.refresh_groups_async())
+
+    def send_group_text_async(self, group_id, text):
+        return self._start(lib.wc_client_send_group_text, int(group_id), *_text(text))
+
+    def send_group_text(self, group_id, text):
+        """As send_text, to a group. NotGroupMemberError (or GroupDissolvedError) at once when
+        this device knows the account cannot send there."""
+        return self._wait(self.send_group_text_async(group_id, text))
 
     # --- Local reads ---------------------------------------------------------------------------
 
@@ -484,6 +582,24 @@ class Client:
         """Full-text search of the local message cache."""
         return self._read(lib.wc_client_search_messages, (*_text(text), int(limit)),
                           _convert.message_list, lib.wc_message_list_destroy)
+
+    def groups(self):
+        """Every group this device knows of (also those left or dissolved), without members."""
+        return self._read(lib.wc_client_groups, (), _convert.group_list,
+                          lib.wc_group_list_destroy)
+
+    def group(self, group_id):
+        """The cached Group, with members when this device knows the whole list; None when it
+        does not know the group."""
+        out = ctypes.c_void_p()
+        status = lib.wc_client_group(self._live_handle(), int(group_id), ctypes.byref(out))
+        if status == Error.NOT_FOUND:
+            return None
+        _check(status)
+        try:
+            return _convert.group(out.value)
+        finally:
+            lib.wc_group_destroy(out.value)
 
 
 def _log_adapter(log):

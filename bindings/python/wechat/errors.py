@@ -52,6 +52,9 @@ class Error(IntEnum):
     REQUEST_PENDING = 202
     SELF_REQUEST = 203
     MESSAGE_TOO_LARGE = 204
+    NOT_GROUP_MEMBER = 210
+    GROUP_FULL = 211
+    GROUP_DISSOLVED = 212
 
 
 class WechatError(Exception):
@@ -113,6 +116,9 @@ class AlreadyFriendsError(WechatError): pass                       # noqa: E701
 class RequestPendingError(WechatError): pass                       # noqa: E701
 class SelfRequestError(WechatError): pass                          # noqa: E701
 class MessageTooLargeError(WechatError): pass                      # noqa: E701
+class NotGroupMemberError(WechatError): pass                       # noqa: E701
+class GroupFullError(WechatError): pass                            # noqa: E701
+class GroupDissolvedError(WechatError): pass                       # noqa: E701
 
 
 def _class_name(code):

@@ -261,12 +261,26 @@ void App::on_enter() {
     case CommandKind::kQuit:
       quit_ = true;
       return;
-    case CommandKind::kOpen:
+    case CommandKind::kOpen: {
       if (command.args.empty()) return open_view(std::nullopt);
+      // As the command does: "#<id>" is a group; a person before a group of the same name.
+      const std::string& name = command.args[0];
       for (const auto& row : rows_) {
-        if (row.user.username == command.args[0]) return open_view(row.user);
+        if (row.group == 0 && row.user.username == name) return open_view(view_of(row));
       }
-      break;  // not in the list: the worker looks the name up
+      const Row* group = nullptr;
+      int named = 0;
+      for (const auto& row : rows_) {
+        if (row.group == 0) continue;
+        if (name == "#" + std::to_string(row.group)) return open_view(view_of(row));
+        if (row.user.username == name) {
+          group = &row;
+          ++named;
+        }
+      }
+      if (named == 1) return open_view(view_of(*group));
+      break;  // not in the list (or several groups of that name): the worker decides
+    }
     default:
       break;
   }
@@ -276,7 +290,7 @@ void App::on_enter() {
 
 void App::maybe_send_typing() {
   if (!view_ || editor_.text().empty() || editor_.text()[0] == L'/') return;
-  const Row* row = row_of(view_->id);
+  const Row* row = view_row();
   if (row == nullptr || row->conversation == 0) return;
   const auto now = SteadyClock::now();
   if (typing_sent_ && now - typing_sent_at_ < kTypingRepeat) return;
@@ -289,7 +303,7 @@ void App::stop_typing() {
   if (!typing_sent_) return;
   typing_sent_ = false;
   if (!view_) return;
-  if (const Row* row = row_of(view_->id); row != nullptr && row->conversation != 0) {
+  if (const Row* row = view_row(); row != nullptr && row->conversation != 0) {
     client_.set_typing(row->conversation, false);
   }
 }
@@ -299,20 +313,32 @@ void App::switch_view(int delta) {
   int position = 0;
   if (view_) {
     for (std::size_t i = 0; i < rows_.size(); ++i) {
-      if (rows_[i].user.id == view_->id) position = static_cast<int>(i) + 1;
+      if (viewing(rows_[i])) position = static_cast<int>(i) + 1;
     }
   }
   const int count = static_cast<int>(rows_.size()) + 1;
   position = ((position + delta) % count + count) % count;
   open_view(position == 0
                 ? std::nullopt
-                : std::optional<User>(rows_[static_cast<std::size_t>(position - 1)].user));
+                : std::optional<View>(view_of(rows_[static_cast<std::size_t>(position - 1)])));
 }
 
 std::vector<std::wstring> App::completion_names() const {
+  // The second word of "/group ..." is a subcommand.
+  if (editor_.text().starts_with(L"/group ") && editor_.word_index() == 1) {
+    std::vector<std::wstring> subcommands;
+    for (const auto& spec : group_specs()) subcommands.push_back(widen(spec.name));
+    return subcommands;
+  }
   std::vector<std::wstring> names;
-  for (const auto& row : rows_) names.push_back(widen(row.user.username));
+  for (const auto& row : rows_) {
+    // Group names with blanks cannot be typed as one word: those complete to their id.
+    const bool one_word = row.user.username.find_first_of(" \t") == std::string::npos;
+    names.push_back(row.group != 0 && !one_word ? L"#" + std::to_wstring(row.group)
+                                                 : widen(row.user.username));
+  }
   std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
   return names;
 }
 
@@ -332,24 +358,37 @@ void App::on_event(const Event& event) {
     console(*text, bad ? Style::kError : Style::kNormal);
     if (view_) notice(*text);
   }
-  auto concerns_view = [&](UserId peer) { return view_ && view_->id == peer; };
+  // A message concerns the pane if it is of the conversation or group shown.
+  auto concerns_view = [&](UserId peer) { return view_ && view_->group == 0 && view_->id == peer; };
+  auto concerns = [&](const Message& m) {
+    return m.kind == ConversationKind::kGroup ? viewing_group(m.conversation_id)
+                                              : concerns_view(m.peer_id);
+  };
   std::visit(
       [&](const auto& e) {
         using E = std::decay_t<decltype(e)>;
         if constexpr (std::is_same_v<E, MessageReceived>) {
           typing_until_.erase(e.message.sender_id);
-          if (concerns_view(e.message.peer_id)) messages_stale_ = true;
+          if (concerns(e.message)) messages_stale_ = true;
           rows_stale_ = true;
         } else if constexpr (std::is_same_v<E, MessageStateChanged>) {
-          if (concerns_view(e.message.peer_id)) messages_stale_ = true;
+          if (concerns(e.message)) messages_stale_ = true;
           rows_stale_ = true;
         } else if constexpr (std::is_same_v<E, ReceiptUpdated>) {
-          if (concerns_view(e.peer_id)) messages_stale_ = true;
+          if (concerns_view(e.peer_id) || viewing_group(e.conversation_id)) messages_stale_ = true;
         } else if constexpr (std::is_same_v<E, TypingChanged>) {
+          // Who is typing where: a peer in its conversation, or a member in a group.
           if (e.typing) {
             typing_until_[e.user_id] = SteadyClock::now() + kTypingShown;
+            typing_in_[e.user_id] = e.conversation_id;
           } else {
             typing_until_.erase(e.user_id);
+          }
+        } else if constexpr (std::is_same_v<E, GroupChanged>) {
+          rows_stale_ = true;
+          if (viewing_group(e.group.id)) {
+            view_->username = e.group.name;  // a rename shows at once
+            messages_stale_ = true;
           }
         } else if constexpr (std::is_same_v<E, SyncProgress>) {
           sync_text_ = e.applied < e.head ? std::to_string(e.applied) + "/" + std::to_string(e.head)
@@ -385,7 +424,8 @@ void App::on_command_done(const CommandResult& r) {
     }
     return;
   }
-  if (r.opened) return open_view(*r.opened);
+  if (r.opened) return open_view(view_of(*r.opened));
+  if (r.opened_group) return open_view(View{0, r.opened_group->name, r.opened_group->id});
   if (r.closed) return open_view(std::nullopt);
   if (r.command == "history") {
     if (r.messages.empty()) {
@@ -393,10 +433,22 @@ void App::on_command_done(const CommandResult& r) {
       return;
     }
     limit_ = std::max<std::uint32_t>(kPage, static_cast<std::uint32_t>(r.messages.size()));
-    return open_view(User{r.messages.front().peer_id, r.details[0]});
+    return open_view(View{r.messages.front().peer_id, r.details[0], 0});
+  }
+  if (r.command == "g") {
+    if (!viewing_group(r.group)) {
+      const std::string name = commands_.group_name(r.group).value_or(r.details[0]);
+      const std::string text = "Message to " + name + " queued (/open " + r.details[0] +
+                               " to follow the group).";
+      console(text);
+      if (view_) notice(text);
+    }
+    messages_stale_ = view_.has_value();
+    rows_stale_ = true;
+    return;
   }
   if (r.command == "msg") {
-    if (!view_ || view_->username != r.details[0]) {
+    if (!view_ || view_->group != 0 || view_->username != r.details[0]) {
       const std::string text = "Message to " + r.details[0] + " queued (/open " + r.details[0] +
                                " to follow the conversation).";
       console(text);
@@ -414,7 +466,8 @@ void App::on_command_done(const CommandResult& r) {
   const auto lines = describe_result(r, commands_);
   for (const auto& text : lines) console(text);
   const bool listing = r.command == "help" || r.command == "friends" || r.command == "requests" ||
-                       r.command == "search" || r.command == "find";
+                       r.command == "search" || r.command == "find" || r.command == "groups" ||
+                       (r.command == "group" && !r.members.empty());
   if (listing && view_) {
     open_view(std::nullopt);  // lists show in the console
   } else if (view_ && !lines.empty()) {
@@ -424,7 +477,8 @@ void App::on_command_done(const CommandResult& r) {
 
 void App::on_history_loaded(const HistoryLoaded& loaded) {
   loading_history_ = false;
-  if (!view_ || view_->id != loaded.peer) return;
+  const Row* row = view_row();
+  if (row == nullptr || row->conversation != loaded.conversation) return;
   if (!loaded.status.ok()) {
     notice("Older messages are not available now: " + loaded.status.message());
     return;
@@ -444,13 +498,21 @@ void App::refresh_rows() {
     return;
   }
   if (auto list = client_.conversations(); list.ok()) {
-    for (const auto& c : *list) rows.push_back(Row{c.peer, c.id, c.unread, false, false});
+    for (const auto& c : *list) {
+      if (c.kind == ConversationKind::kGroup && c.group) {
+        const bool inactive = c.group->membership != GroupMembership::kMember || c.group->dissolved;
+        rows.push_back(Row{User{0, c.group->name}, c.id, c.unread, false, false, c.id, inactive});
+      } else {
+        rows.push_back(Row{c.peer, c.id, c.unread, false, false});
+      }
+    }
   }
   std::vector<Row> others;
   if (auto list = client_.friends(); list.ok()) {
     for (const auto& f : *list) {
-      auto it = std::find_if(rows.begin(), rows.end(),
-                             [&](const Row& r) { return r.user.id == f.user.id; });
+      auto it = std::find_if(rows.begin(), rows.end(), [&](const Row& r) {
+        return r.group == 0 && r.user.id == f.user.id;
+      });
       Row* row = nullptr;
       if (it != rows.end()) {
         row = &*it;
@@ -468,19 +530,43 @@ void App::refresh_rows() {
 
 const App::Row* App::row_of(UserId user) const {
   for (const auto& row : rows_) {
-    if (row.user.id == user) return &row;
+    if (row.group == 0 && row.user.id == user) return &row;
   }
   return nullptr;
 }
 
-void App::open_view(std::optional<User> peer) {
+const App::Row* App::view_row() const {
+  if (!view_) return nullptr;
+  for (const auto& row : rows_) {
+    if (viewing(row)) return &row;
+  }
+  return nullptr;
+}
+
+App::View App::view_of(const Row& row) {
+  return row.group != 0 ? View{0, row.user.username, row.group} : view_of(row.user);
+}
+
+bool App::viewing(const Row& row) const {
+  if (!view_) return false;
+  return row.group != 0 ? view_->group == row.group : view_->group == 0 && view_->id == row.user.id;
+}
+
+void App::open_view(std::optional<View> view) {
   stop_typing();
   dirty_ = true;
   scroll_ = 0;
-  const bool same = peer && view_ && view_->id == peer->id;
-  view_ = peer;
-  commands_.set_open_peer(peer);
-  if (!peer) {
+  const bool same =
+      view && view_ && view_->id == view->id && view_->group == view->group;
+  view_ = view;
+  if (view && view->group != 0) {
+    commands_.set_open_group(view->group);
+  } else {
+    commands_.set_open_group(std::nullopt);
+    commands_.set_open_peer(view ? std::optional<User>(User{view->id, view->username})
+                                 : std::nullopt);
+  }
+  if (!view) {
     messages_.clear();
     return;
   }
@@ -500,7 +586,8 @@ void App::reload_messages() {
   messages_stale_ = false;
   dirty_ = true;
   if (!view_) return;
-  auto list = client_.messages_with(view_->id, 0, limit_);
+  auto list = view_->group != 0 ? client_.messages(view_->group, 0, limit_)
+                                : client_.messages_with(view_->id, 0, limit_);
   if (!list.ok()) {
     messages_.clear();
     return;
@@ -517,14 +604,14 @@ void App::reload_messages() {
     if (m.seq == 1) at_start_ = true;
     if (m.seq != 0) any_stored = true;
   }
-  const Row* row = row_of(view_->id);
+  const Row* row = view_row();
   if (!any_stored && (row == nullptr || row->conversation == 0)) at_start_ = true;
   mark_read_if_visible();
 }
 
 void App::mark_read_if_visible() {
   if (!view_ || scroll_ != 0) return;
-  const Row* row = row_of(view_->id);
+  const Row* row = view_row();
   if (row == nullptr || row->conversation == 0) return;
   if (row->unread == 0) return;
   // Once per newest message: the list still shows it unread until the marker comes back.
@@ -538,17 +625,17 @@ void App::mark_read_if_visible() {
 void App::load_older() {
   if (!view_ || at_start_ || loading_history_) return;
   if (client_.connection_state() != ConnectionState::kOnline) return;
-  const Row* row = row_of(view_->id);
+  const Row* row = view_row();
   if (row == nullptr || row->conversation == 0) return;
   std::uint64_t oldest = 0;
   for (const auto& m : messages_) {
     if (m.seq != 0 && (oldest == 0 || m.seq < oldest)) oldest = m.seq;
   }
   loading_history_ = true;
-  const UserId peer = view_->id;
+  const ConversationId conversation = row->conversation;
   client_.load_history(row->conversation, oldest, kPage,
-                       [queue = queue_, peer](Result<std::vector<Message>> page) {
-                         HistoryLoaded loaded{peer, page.status(), 0, kPage};
+                       [queue = queue_, conversation](Result<std::vector<Message>> page) {
+                         HistoryLoaded loaded{conversation, page.status(), 0, kPage};
                          if (page.ok()) loaded.count = page->size();
                          queue->push(std::move(loaded));
                        });

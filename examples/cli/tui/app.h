@@ -47,13 +47,21 @@ class App {
  private:
   using SteadyClock = std::chrono::steady_clock;
 
-  /// A friend or conversation partner in the list.
+  /// A friend, a conversation partner or a group in the list.
   struct Row {
-    User user;
+    User user;  ///< For a group: id 0 and the group's name.
     ConversationId conversation = 0;
     std::uint64_t unread = 0;
     bool is_friend = false;
     bool online = false;
+    ConversationId group = 0;  ///< A group's id (== conversation); 0 for people.
+    bool inactive = false;     ///< A group this account left, was removed from, or dissolved.
+  };
+  /// What the pane shows: a conversation with `id`, or the group `group` (id 0 then).
+  struct View {
+    UserId id = 0;
+    std::string username;  ///< The peer's name, or the group's.
+    ConversationId group = 0;
   };
   struct ConsoleLine {
     std::wstring text;
@@ -82,7 +90,13 @@ class App {
 
   // Model (app.cpp).
   void refresh_rows();
-  void open_view(std::optional<User> peer);
+  void open_view(std::optional<View> view);
+  static View view_of(const Row& row);
+  static View view_of(const User& user) { return View{user.id, user.username, 0}; }
+  bool viewing(const Row& row) const;
+  bool viewing_group(ConversationId group) const {
+    return view_ && group != 0 && view_->group == group;
+  }
   void reload_messages();
   void mark_read_if_visible();
   void load_older();
@@ -90,6 +104,8 @@ class App {
   void console(const std::string& text, Style style = Style::kNormal);
   void notice(const std::string& text);
   const Row* row_of(UserId user) const;
+  /// The row of what the pane shows, if it is in the list.
+  const Row* view_row() const;
 
   // Drawing (draw.cpp).
   void draw();
@@ -116,7 +132,7 @@ class App {
   std::deque<ConsoleLine> console_;
   std::vector<Row> rows_;
   bool rows_stale_ = true;
-  std::optional<User> view_;       // nullopt: the console
+  std::optional<View> view_;       // nullopt: the console
   std::vector<Message> messages_;  // of view_, oldest first
   bool messages_stale_ = false;
   std::uint32_t limit_ = 0;
@@ -128,6 +144,7 @@ class App {
   ConversationId marked_conversation_ = 0;  // the last mark_read sent, to send it once
   std::uint64_t marked_seq_ = 0;
   std::map<UserId, SteadyClock::time_point> typing_until_;
+  std::map<UserId, ConversationId> typing_in_;  // where each of typing_until_ types
   std::string notice_;
   SteadyClock::time_point notice_until_;
   std::string sync_text_;

@@ -56,17 +56,19 @@ void App::draw_list(const Rect& area) {
   const auto rows_shown = static_cast<std::size_t>(std::max(area.height - 1, 0));
   if (view_) {
     for (std::size_t i = 0; i < rows_.size(); ++i) {
-      if (rows_[i].user.id == view_->id && i >= rows_shown) first = i + 1 - rows_shown;
+      if (viewing(rows_[i]) && i >= rows_shown) first = i + 1 - rows_shown;
     }
   }
   for (std::size_t i = first; i < rows_.size() && y < area.top + area.height; ++i, ++y) {
     const Row& row = rows_[i];
-    const bool selected = view_ && view_->id == row.user.id;
+    const bool selected = viewing(row);
     const Style base = selected ? Style::kSelected : Style::kNormal;
     screen_->fill(y, area.left, w, base);
     int x = area.left;
     x += screen_->put(y, x, L" ", 1, base);
-    if (row.is_friend) {
+    if (row.group != 0) {
+      x += screen_->put(y, x, L"#", 1, selected ? base : Style::kDim);  // a group
+    } else if (row.is_friend) {
       const wchar_t dot = row.online ? kOnlineDot : kOfflineDot;
       x += screen_->put(y, x, std::wstring(1, dot), 1,
                         selected ? base : (row.online ? Style::kOnline : Style::kDim));
@@ -77,7 +79,10 @@ void App::draw_list(const Rect& area) {
     const std::wstring unread =
         row.unread != 0 ? L" (" + std::to_wstring(row.unread) + L")" : std::wstring();
     const int name_room = area.left + w - x - text_width(unread);
-    const Style name_style = selected ? base : (row.unread != 0 ? Style::kUnread : base);
+    const Style name_style = selected       ? base
+                             : row.unread != 0 ? Style::kUnread
+                             : row.inactive  ? Style::kDim  // a group left or dissolved
+                                             : base;
     screen_->put(y, x, widen(row.user.username), name_room, name_style);
     if (!unread.empty()) {
       screen_->put(y, area.left + w - text_width(unread), unread, text_width(unread),
@@ -121,11 +126,33 @@ void App::draw_status(const Rect& area) {
   text += connection_state_name(client_.connection_state());
   if (!sync_text_.empty()) text += " " + sync_text_;
   if (view_) {
-    text += " | " + view_->username;
-    if (const Row* row = row_of(view_->id); row != nullptr && row->is_friend) {
-      text += row->online ? " \u25CF online" : " \u25CB offline";
+    const Row* row = view_row();
+    const ConversationId here = row != nullptr ? row->conversation : 0;
+    auto typing_here = [&](UserId user) {
+      auto where = typing_in_.find(user);
+      return typing_until_.count(user) != 0 && where != typing_in_.end() && where->second == here;
+    };
+    if (view_->group != 0) {
+      text += " | #" + view_->username;
+      if (auto group = client_.group(view_->group); group.ok()) {
+        text += " (" + std::to_string(group->member_count) + " members";
+        if (group->membership == GroupMembership::kLeft) text += ", left";
+        if (group->membership == GroupMembership::kRemoved) text += ", removed";
+        if (group->dissolved) text += ", dissolved";
+        text += ")";
+      }
+      std::string typing;
+      for (const auto& [user, until] : typing_until_) {
+        if (typing_here(user)) typing += (typing.empty() ? "" : ", ") + commands_.username(user);
+      }
+      if (!typing.empty()) text += " | " + typing + " typing...";
+    } else {
+      text += " | " + view_->username;
+      if (row != nullptr && row->is_friend) {
+        text += row->online ? " \u25CF online" : " \u25CB offline";
+      }
+      if (typing_here(view_->id)) text += " | typing...";
     }
-    if (typing_until_.count(view_->id) != 0) text += " | typing...";
   }
   if (scroll_ > 0) text += " | scrolled back (PageDown)";
   if (busy_ > 0) text += " | working...";
@@ -135,7 +162,8 @@ void App::draw_status(const Rect& area) {
 
 void App::draw_input(const Rect& area) {
   if (area.height <= 0 || area.width <= 0) return;
-  const std::wstring prompt = view_ ? widen(view_->username) + L"> " : std::wstring(L"> ");
+  std::wstring prompt = L"> ";
+  if (view_) prompt = (view_->group != 0 ? L"#" : L"") + widen(view_->username) + prompt;
   const std::wstring shown = editor_.display();  // the password masked
   const int prompt_width = std::min(text_width(prompt), area.width / 2);
   const int room = std::max(area.width - prompt_width - 1, 1);

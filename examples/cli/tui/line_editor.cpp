@@ -91,6 +91,18 @@ std::wstring LineEditor::submit() {
   return line;
 }
 
+std::size_t LineEditor::word_index() const {
+  std::size_t start = cursor_;
+  while (start > 0 && !blank(text_[start - 1])) --start;
+  std::size_t words = 0;
+  bool in_word = false;
+  for (std::size_t i = 0; i < start; ++i) {
+    if (!blank(text_[i]) && !in_word) ++words;
+    in_word = !blank(text_[i]);
+  }
+  return words;
+}
+
 std::vector<std::wstring> LineEditor::complete(const std::vector<std::wstring>& commands,
                                                const std::vector<std::wstring>& names) {
   std::size_t start = cursor_;

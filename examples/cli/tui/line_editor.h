@@ -47,6 +47,9 @@ class LineEditor {
   std::vector<std::wstring> complete(const std::vector<std::wstring>& commands,
                                      const std::vector<std::wstring>& names);
 
+  /// Which word (0: the first) the cursor is in or right after: the word Tab completes.
+  std::size_t word_index() const;
+
   const std::vector<std::wstring>& history() const { return history_; }
 
  private:

@@ -24,7 +24,7 @@ struct CommandDone {
 
 /// An older page of a conversation arrived from the server (or failed to).
 struct HistoryLoaded {
-  UserId peer = 0;
+  ConversationId conversation = 0;
   Status status;
   std::size_t count = 0;  ///< Messages in the page.
   std::uint32_t asked = 0;

@@ -75,6 +75,19 @@ Status apply_marker(Writer& w, const v1::ReadMarker& marker, bool read, ApplyRes
     }
     return Status();
   }
+  if (conv->is_group()) {
+    // The conversation's peer markers hold the furthest any other member got, so the states
+    // of outgoing messages say "by at least one"; each member's marker is still news for
+    // "read by N of M" (the server logs a member's marker only when it moved).
+    if (read) {
+      WECHAT_TRY(w.advance_peer_read(*conv, marker.up_to_seq()).status());
+    } else {
+      WECHAT_TRY(w.advance_peer_delivered(*conv, marker.up_to_seq()).status());
+    }
+    out.events.emplace_back(ReceiptUpdated{conv->id, marker.reader_id(), marker.up_to_seq(),
+                                           read ? MessageState::kRead : MessageState::kDelivered});
+    return Status();
+  }
   if (conv->peer_id == 0) {
     conv->peer_id = marker.reader_id();
     conv->dirty = true;
@@ -139,6 +152,8 @@ Status apply_entry(Writer& w, const v1::LogEntry& e, ApplyResult& out) {
       out.events.emplace_back(FriendRemoved{other});
       return Status();
     }
+    case v1::LogEntry::kGroupEvent:
+      return internal::apply_group_event(w, e.group_event(), out.events);
     case v1::LogEntry::KIND_NOT_SET:
       // A kind added to the protocol after this build (proto3 keeps it as an unknown field).
       // Passing over it keeps the client in step; stopping would stall sync for good.
@@ -186,8 +201,17 @@ Result<ApplyResult> ClientStore::apply(UserId me, const std::vector<v1::LogEntry
     WECHAT_ASSIGN_OR_RETURN(ConvState * conv, writer.conversation(conversation));
     WECHAT_ASSIGN_OR_RETURN(bool moved, writer.advance_peer_read(*conv, seq));
     if (moved && db_.changes() > 0) {  // only if one of our messages became read
+      UserId reader = conv->peer_id;
+      if (conv->is_group()) {
+        // In a group the reader is whoever wrote the newest message.
+        WECHAT_ASSIGN_OR_RETURN(
+            auto st, db_.prepare_cached(
+                         "SELECT sender_id FROM messages WHERE conversation_id = ? AND seq = ?"));
+        WECHAT_ASSIGN_OR_RETURN(auto sender, st->query_int64(conversation, seq));
+        reader = sender ? u64(*sender) : 0;
+      }
       out.events.emplace_back(
-          ReceiptUpdated{conv->id, conv->peer_id, conv->peer_read_seq, MessageState::kRead});
+          ReceiptUpdated{conv->id, reader, conv->peer_read_seq, MessageState::kRead});
     }
   }
 
@@ -211,7 +235,18 @@ Status ClientStore::merge_conversations(UserId me,
       return Status(Error::kProtocol, "conversation summary without an id");
     }
     WECHAT_ASSIGN_OR_RETURN(ConvState * conv, writer.conversation(summary.conversation_id()));
-    if (summary.has_peer() && summary.peer().user_id() != 0) {
+    if (summary.kind() == v1::CONVERSATION_KIND_GROUP) {
+      if (summary.has_group()) {
+        if (summary.group().group_id() != summary.conversation_id()) {
+          return Status(Error::kProtocol, "group summary of another conversation");
+        }
+        WECHAT_TRY(internal::put_group_info(writer, summary.group()).status());
+      } else if (!conv->is_group()) {
+        conv->kind = ConversationKind::kGroup;
+        conv->peer_id = 0;
+        conv->dirty = true;
+      }
+    } else if (summary.has_peer() && summary.peer().user_id() != 0) {
       writer.note_user(summary.peer().user_id(), summary.peer().username());
       if (conv->peer_id != summary.peer().user_id()) {
         conv->peer_id = summary.peer().user_id();

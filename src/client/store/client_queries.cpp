@@ -29,11 +29,24 @@ Status unsent_to(store::Database& db, UserId peer, std::vector<Message>& out) {
   return internal::read_messages(*st, out);
 }
 
-// One page of a conversation: see ClientStore::messages.
+// This device's messages to group `id` the server has not stored, newest first. Unsent rows
+// have a NULL seq, which messages_by_seq (conversation_id, seq) finds directly.
+Status unsent_in_group(store::Database& db, ConversationId id, std::vector<Message>& out) {
+  WECHAT_ASSIGN_OR_RETURN(
+      auto st, db.prepare_cached(std::string(kMessageSelect) +
+                                 "WHERE m.conversation_id = ? AND m.seq IS NULL AND m.kind = ? "
+                                 "ORDER BY m.id DESC"));
+  WECHAT_TRY(st->bind_all(id, static_cast<int>(ConversationKind::kGroup)));
+  return internal::read_messages(*st, out);
+}
+
+// One page of a conversation: see ClientStore::messages. `peer` for a direct conversation,
+// `group` for a group one.
 Result<std::vector<Message>> page(store::Database& db, ConversationId id, UserId peer,
-                                  std::uint64_t before_seq, std::uint32_t limit) {
+                                  bool group, std::uint64_t before_seq, std::uint32_t limit) {
   std::vector<Message> out;
-  if (before_seq == 0 && peer != 0) WECHAT_TRY(unsent_to(db, peer, out));
+  if (before_seq == 0 && group) WECHAT_TRY(unsent_in_group(db, id, out));
+  if (before_seq == 0 && !group && peer != 0) WECHAT_TRY(unsent_to(db, peer, out));
   if (id == 0) return out;
   WECHAT_ASSIGN_OR_RETURN(auto st, db.prepare_cached(std::string(kMessageSelect) +
                                                      "WHERE m.conversation_id = ? AND m.seq < ? "
@@ -133,21 +146,33 @@ Result<std::vector<Conversation>> ClientStore::conversations() {
             "c.peer_read_seq, "
             "(SELECT m.id FROM messages m WHERE m.conversation_id = c.id AND m.seq IS NOT NULL "
             " ORDER BY m.seq DESC LIMIT 1), "
-            "(SELECT max(m.id) FROM messages m WHERE m.peer_id = c.peer_id AND m.seq IS NULL) "
-            "FROM conversations c LEFT JOIN users u ON u.id = c.peer_id WHERE c.peer_id != 0"));
+            "CASE WHEN c.kind = 2 THEN (SELECT max(m.id) FROM messages m WHERE "
+            " m.conversation_id = c.id AND m.seq IS NULL) "
+            "ELSE (SELECT max(m.id) FROM messages m WHERE m.peer_id = c.peer_id AND "
+            " m.seq IS NULL) END, "
+            "c.kind, g.id, g.name, g.owner_id, g.member_count, g.created_ms, g.dissolved, "
+            "g.my_role, g.membership "
+            "FROM conversations c LEFT JOIN users u ON u.id = c.peer_id "
+            "LEFT JOIN groups g ON g.id = c.id "
+            "WHERE c.peer_id != 0 OR (c.kind = 2 AND g.id IS NOT NULL)"));
     for (;;) {
       WECHAT_ASSIGN_OR_RETURN(bool row, st->step());
       if (!row) break;
       Row r;
       Conversation& c = r.conversation;
       c.id = u64(st->int64(0));
-      c.peer = User{u64(st->int64(1)), std::string(st->text(2))};
       c.last_seq = u64(st->int64(3));
       c.read_seq = u64(st->int64(4));
       c.peer_read_seq = u64(st->int64(5));
       c.unread = c.last_seq > c.read_seq ? c.last_seq - c.read_seq : 0;
       r.last_row = st->int64(6);
       r.unsent_row = st->int64(7);
+      if (st->int64(8) == static_cast<int>(ConversationKind::kGroup)) {
+        c.kind = ConversationKind::kGroup;
+        c.group = internal::read_group(*st, 9);
+      } else {
+        c.peer = User{u64(st->int64(1)), std::string(st->text(2))};
+      }
       rows.push_back(std::move(r));
     }
   }
@@ -186,20 +211,28 @@ Result<std::vector<Message>> ClientStore::messages(ConversationId id, std::uint6
                                                    std::uint32_t limit) {
   std::lock_guard lock(mu_);
   UserId peer = 0;
+  bool group = false;
   {
-    WECHAT_ASSIGN_OR_RETURN(auto st,
-                            db_.prepare_cached("SELECT peer_id FROM conversations WHERE id = ?"));
-    WECHAT_ASSIGN_OR_RETURN(auto found, st->query_int64(id));
-    if (found) peer = u64(*found);
+    WECHAT_ASSIGN_OR_RETURN(
+        auto st, db_.prepare_cached("SELECT peer_id, kind FROM conversations WHERE id = ?"));
+    WECHAT_TRY(st->bind(1, id));
+    WECHAT_ASSIGN_OR_RETURN(bool found, st->step());
+    if (found) {
+      peer = u64(st->int64(0));
+      group = st->int64(1) == static_cast<int>(ConversationKind::kGroup);
+    } else {
+      // Not stored: maybe a group not synced yet with messages of ours queued to it.
+      group = true;
+    }
   }
-  return page(db_, id, peer, before_seq, limit);
+  return page(db_, id, peer, group, before_seq, limit);
 }
 
 Result<std::vector<Message>> ClientStore::messages_with(UserId peer, std::uint64_t before_seq,
                                                         std::uint32_t limit) {
   std::lock_guard lock(mu_);
   WECHAT_ASSIGN_OR_RETURN(ConversationId id, internal::conversation_id_with(db_, peer));
-  return page(db_, id, peer, before_seq, limit);
+  return page(db_, id, peer, false, before_seq, limit);
 }
 
 Result<std::vector<Message>> ClientStore::search(const std::string& text, std::uint32_t limit) {

@@ -94,8 +94,40 @@ CREATE VIRTUAL TABLE message_search USING fts5 (
 INSERT INTO message_search (message_search, rank) VALUES ('automerge', 16);
 )sql";
 
-constexpr std::array<store::Migration, 1> kMigrations = {{
+// Groups (issue 9). A group is a conversation: its conversations row (kind 2, peer_id 0) holds
+// the markers and unread count as for a direct one; `groups` holds what only a group has.
+// ALTER TABLE ... ADD COLUMN with a constant default rewrites nothing: existing rows read the
+// default (1, direct).
+constexpr std::string_view kVersion2 = R"sql(
+ALTER TABLE conversations ADD COLUMN kind INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE messages ADD COLUMN kind INTEGER NOT NULL DEFAULT 1;
+
+CREATE TABLE groups (
+  id               INTEGER PRIMARY KEY,
+  name             TEXT    NOT NULL,
+  owner_id         INTEGER NOT NULL,
+  member_count     INTEGER NOT NULL,
+  created_ms       INTEGER NOT NULL,
+  dissolved        INTEGER NOT NULL,
+  my_role          INTEGER NOT NULL,
+  membership       INTEGER NOT NULL,
+  members_complete INTEGER NOT NULL
+);
+
+CREATE TABLE group_members (
+  group_id      INTEGER NOT NULL,
+  user_id       INTEGER NOT NULL,
+  role          INTEGER NOT NULL,
+  joined_ms     INTEGER NOT NULL,
+  read_seq      INTEGER NOT NULL,
+  delivered_seq INTEGER NOT NULL,
+  PRIMARY KEY (group_id, user_id)
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<store::Migration, 2> kMigrations = {{
     {1, kVersion1},
+    {2, kVersion2},
 }};
 
 }  // namespace

@@ -126,10 +126,71 @@ Result<Message> ClientStore::enqueue(UserId me, const std::string& my_username, 
   return m;
 }
 
+Result<Message> ClientStore::enqueue_group(UserId me, const std::string& my_username,
+                                           ConversationId group, const std::string& text,
+                                           UnixMillis now) {
+  if (group == 0) return Status(Error::kInvalidArgument, "no group");
+  std::lock_guard lock(mu_);
+  WECHAT_ASSIGN_OR_RETURN(Transaction tx, Transaction::begin(db_));
+  {
+    // Refused here what the server would refuse for good: this device knows already.
+    WECHAT_ASSIGN_OR_RETURN(
+        auto st, db_.prepare_cached("SELECT membership, dissolved FROM groups WHERE id = ?"));
+    WECHAT_TRY(st->bind(1, group));
+    WECHAT_ASSIGN_OR_RETURN(bool row, st->step());
+    if (row) {
+      const auto membership = st->int64(0);
+      const bool dissolved = st->int64(1) != 0;
+      if (membership == static_cast<int>(GroupMembership::kLeft)) {
+        return Status(Error::kNotGroupMember, "you left this group");
+      }
+      if (membership == static_cast<int>(GroupMembership::kRemoved)) {
+        return Status(Error::kNotGroupMember, "you were removed from this group");
+      }
+      if (dissolved) return Status(Error::kGroupDissolved, "the group was dissolved");
+    }
+  }
+  const auto id = wechat::detail::Id128::random();
+  internal::NewMessage row;
+  row.client_msg_id = id.as_bytes();
+  row.conversation_id = group;
+  row.sender_id = me;
+  row.peer_id = 0;
+  row.kind = ConversationKind::kGroup;
+  row.outgoing = true;
+  row.state = MessageState::kQueued;
+  row.time_ms = now;
+  row.text = text;
+  WECHAT_ASSIGN_OR_RETURN(const std::int64_t inserted, internal::insert_message(db_, row));
+  if (inserted == 0) return Status(Error::kInternal, "a queued message conflicted");
+  {
+    WECHAT_ASSIGN_OR_RETURN(auto st,
+                            db_.prepare_cached("INSERT INTO outbox (message_row) VALUES (?)"));
+    WECHAT_TRY(st->run(inserted));
+  }
+  internal::Writer writer(db_, me);
+  writer.note_user(me, my_username);
+  WECHAT_TRY(writer.flush());
+  WECHAT_TRY(tx.commit());
+
+  Message m;
+  m.client_msg_id = id.to_hex();
+  m.conversation_id = group;
+  m.sender_id = me;
+  m.sender_username = my_username;
+  m.text = text;
+  m.time_ms = now;
+  m.outgoing = true;
+  m.state = MessageState::kQueued;
+  m.kind = ConversationKind::kGroup;
+  return m;
+}
+
 Result<std::vector<OutboxItem>> ClientStore::outbox(std::size_t limit) {
   std::lock_guard lock(mu_);
   WECHAT_ASSIGN_OR_RETURN(
-      auto st, db_.prepare_cached("SELECT m.client_msg_id, m.peer_id, m.text, m.time_ms "
+      auto st, db_.prepare_cached("SELECT m.client_msg_id, m.peer_id, m.text, m.time_ms, "
+                                  "m.kind, m.conversation_id "
                                   "FROM outbox o JOIN messages m ON m.id = o.message_row "
                                   "ORDER BY o.message_row LIMIT ?"));
   WECHAT_TRY(st->bind(1, static_cast<std::int64_t>(
@@ -143,6 +204,9 @@ Result<std::vector<OutboxItem>> ClientStore::outbox(std::size_t limit) {
     item.peer_id = u64(st->int64(1));
     item.text = std::string(st->text(2));
     item.queued_at = st->int64(3);
+    if (st->int64(4) == static_cast<int>(ConversationKind::kGroup)) {
+      item.group_id = u64(st->int64(5));
+    }
     out.push_back(std::move(item));
   }
   return out;
@@ -171,6 +235,8 @@ Result<std::optional<Message>> ClientStore::mark_sent(const std::string& client_
   m.set_server_time_ms(ack.server_time_ms());
   m.set_text(stored.text);
   m.set_sender_username(stored.sender_username);
+  m.set_kind(stored.kind == ConversationKind::kGroup ? v1::CONVERSATION_KIND_GROUP
+                                                     : v1::CONVERSATION_KIND_DIRECT);
   internal::Writer writer(db_, stored.sender_id);
   WECHAT_ASSIGN_OR_RETURN(auto result, writer.store_message(m));
   WECHAT_TRY(writer.flush());
@@ -187,6 +253,7 @@ Result<std::optional<Message>> ClientStore::mark_failed(const std::string& clien
   WECHAT_ASSIGN_OR_RETURN(Transaction tx, Transaction::begin(db_));
   WECHAT_ASSIGN_OR_RETURN(auto row, own_message_row(db_, client_msg_id_raw));
   if (!row) return std::optional<Message>();
+  bool changed = false;
   {
     // Only a message still queued can fail: one the server stored (through the log) stays.
     WECHAT_ASSIGN_OR_RETURN(auto st,
@@ -194,6 +261,7 @@ Result<std::optional<Message>> ClientStore::mark_failed(const std::string& clien
                                                "failure_message = ? WHERE id = ? AND state = ?"));
     WECHAT_TRY(st->run(static_cast<int>(MessageState::kFailed), static_cast<int>(why.code()),
                        why.message(), *row, static_cast<int>(MessageState::kQueued)));
+    changed = db_.changes() > 0;
   }
   {
     WECHAT_ASSIGN_OR_RETURN(auto st,
@@ -202,6 +270,7 @@ Result<std::optional<Message>> ClientStore::mark_failed(const std::string& clien
   }
   WECHAT_ASSIGN_OR_RETURN(Message now, internal::message_by_row(db_, *row));
   WECHAT_TRY(tx.commit());
+  if (!changed) return std::optional<Message>();  // Said already (failed, or stored).
   return std::optional<Message>(std::move(now));
 }
 

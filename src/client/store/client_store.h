@@ -31,7 +31,8 @@ struct SavedSession {
 /// re-sends, after a reconnect or a restart) every item until mark_sent or mark_failed.
 struct OutboxItem {
   std::string client_msg_id;  ///< 16 raw bytes, as on the wire.
-  UserId peer_id = 0;
+  UserId peer_id = 0;         ///< A direct message's recipient; 0 for a group message.
+  ConversationId group_id = 0;  ///< A group message's group; 0 for a direct message.
   std::string text;
   UnixMillis queued_at = 0;
 };
@@ -50,7 +51,7 @@ struct ApplyResult {
 };
 
 /// The client's local database: session, sync position, friends, friend requests,
-/// conversations, cached messages, the outbox and a full-text index. One file per account:
+/// conversations, groups, cached messages, the outbox and a full-text index. One file per account:
 /// the store does not separate the data of different users (see docs/client-store-schema.md).
 ///
 /// Every write runs in one SQLite transaction, so an app killed at any moment reopens to a
@@ -118,6 +119,13 @@ class ClientStore {
   /// Errors: kInvalidArgument when `peer` is 0.
   [[nodiscard]] Result<Message> enqueue(UserId me, const std::string& my_username, UserId peer,
                                         const std::string& text, UnixMillis now);
+  /// As enqueue, to the group `group` (conversation_id = the group; peer_id 0; kind kGroup).
+  /// Errors: kNotGroupMember when the store knows this account left or was removed,
+  /// kGroupDissolved when it knows the group was dissolved (nothing is stored then), and
+  /// kInvalidArgument when `group` is 0. A group not stored yet is accepted: the server decides.
+  [[nodiscard]] Result<Message> enqueue_group(UserId me, const std::string& my_username,
+                                              ConversationId group, const std::string& text,
+                                              UnixMillis now);
   /// The messages waiting for an acknowledgement, oldest first, at most `limit` of them.
   [[nodiscard]] Result<std::vector<OutboxItem>> outbox(
       std::size_t limit = std::numeric_limits<std::size_t>::max());
@@ -131,7 +139,8 @@ class ClientStore {
                                                          const v1::SendMessageOk& ack);
   /// The server refused an own message for good: takes it out of the outbox and, if it was
   /// still queued, sets kFailed with `why`. Returns the message as now stored; nullopt when
-  /// unknown.
+  /// unknown, or when it was not queued any more (failed already, e.g. when the log said this
+  /// account left its group, or stored by the server).
   [[nodiscard]] Result<std::optional<Message>> mark_failed(const std::string& client_msg_id_raw,
                                                            const Status& why);
 
@@ -159,19 +168,33 @@ class ClientStore {
   /// Caches a page of history (any order). Idempotent: messages stored already are kept once.
   /// Emits nothing. Errors: kProtocol for a malformed message.
   [[nodiscard]] Status store_history(UserId me, const std::vector<v1::Message>& page);
-  /// Every conversation with a known peer, newest activity first (the time of its last message,
-  /// or of a newer unsent one), with unread and last_message (which may be an unsent message
-  /// of this device).
+  /// Every conversation with a known peer, and every group conversation, newest activity first
+  /// (the time of its last message, or of a newer unsent one), with unread and last_message
+  /// (which may be an unsent message of this device); groups carry their Group (no members).
   [[nodiscard]] Result<std::vector<Conversation>> conversations();
   /// The conversation with `peer`, if one is known.
   [[nodiscard]] Result<std::optional<ConversationId>> conversation_with(UserId peer);
+
+  // ---- Groups.
+
+  /// Caches a group from CreateGroupOk or GetGroupOk: creates or updates its row and
+  /// conversation, and replaces its member list when `info` carries members. A group stored for
+  /// the first time counts this account as a member; a stored membership (left, removed) is
+  /// changed only by the log. Errors: kProtocol for a group without an id.
+  [[nodiscard]] Status store_group(UserId me, const v1::GroupInfo& info);
+  /// store_group for each group of a ListGroups answer, in one transaction.
+  [[nodiscard]] Status store_groups(UserId me, const std::vector<v1::GroupInfo>& list);
+  /// Every stored group (also those left, or dissolved), by name then id; without members.
+  [[nodiscard]] Result<std::vector<Group>> groups();
+  /// The stored group, with its members when the whole list is known; nullopt if unknown.
+  [[nodiscard]] Result<std::optional<Group>> group(ConversationId id);
 
   // ---- Messages.
 
   /// Up to `limit` cached messages of a conversation with seq < before_seq (0: from the newest),
   /// newest first. The first page (before_seq == 0) also starts with this device's unsent
-  /// messages to the conversation's peer (queued or failed, newest first), which do not count
-  /// against `limit`: page on with the seq of the last element.
+  /// messages to the conversation's peer or group (queued or failed, newest first), which do
+  /// not count against `limit`: page on with the seq of the last element.
   [[nodiscard]] Result<std::vector<Message>> messages(ConversationId id, std::uint64_t before_seq,
                                                       std::uint32_t limit);
   /// As messages(), for the conversation with `peer`; before the conversation is known it

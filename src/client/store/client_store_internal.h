@@ -8,9 +8,11 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "store/database.h"
 #include "store/statement.h"
+#include "wechat/events.h"
 #include "wechat/status.h"
 #include "wechat/types.h"
 #include "wechat/v1/frame.pb.h"
@@ -27,8 +29,8 @@ inline std::uint64_t u64(std::int64_t v) { return static_cast<std::uint64_t>(v);
 /// username. Append a WHERE/ORDER BY clause.
 inline constexpr std::string_view kMessageSelect =
     "SELECT m.client_msg_id, m.message_id, m.conversation_id, m.seq, m.sender_id, u.username, "
-    "m.peer_id, m.text, m.time_ms, m.outgoing, m.state, m.failure_code, m.failure_message "
-    "FROM messages m LEFT JOIN users u ON u.id = m.sender_id ";
+    "m.peer_id, m.text, m.time_ms, m.outgoing, m.state, m.failure_code, m.failure_message, "
+    "m.kind FROM messages m LEFT JOIN users u ON u.id = m.sender_id ";
 
 /// The public Message of the current row of a kMessageSelect statement.
 Message read_message(const store::Statement& st);
@@ -46,7 +48,8 @@ struct NewMessage {
   ConversationId conversation_id = 0;
   std::uint64_t seq = 0;  ///< 0: not yet assigned by the server (stored as NULL).
   UserId sender_id = 0;
-  UserId peer_id = 0;
+  UserId peer_id = 0;  ///< 0 for a group message.
+  ConversationKind kind = ConversationKind::kDirect;
   bool outgoing = false;
   MessageState state = MessageState::kQueued;
   UnixMillis time_ms = 0;
@@ -62,7 +65,8 @@ struct NewMessage {
 /// in memory, written back by Writer::flush().
 struct ConvState {
   ConversationId id = 0;
-  UserId peer_id = 0;
+  ConversationKind kind = ConversationKind::kDirect;
+  UserId peer_id = 0;  ///< Direct conversations; always 0 for a group.
   std::uint64_t last_seq = 0;
   std::uint64_t read_seq = 0;
   std::uint64_t peer_read_seq = 0;
@@ -70,6 +74,7 @@ struct ConvState {
   bool dirty = false;
 
   std::uint64_t unread() const { return last_seq > read_seq ? last_seq - read_seq : 0; }
+  bool is_group() const { return kind == ConversationKind::kGroup; }
 };
 
 /// The state an outgoing message with server `seq` has from the receipts of `conv` alone.
@@ -107,8 +112,9 @@ class Writer {
   /// Stores a server message (from the log, a history page or a conversation summary): an own
   /// message of this device is matched by client_msg_id and updated (and leaves the outbox);
   /// anything else is inserted unless (conversation_id, seq) is stored. Updates the
-  /// conversation (peer, last_seq; read_seq for own messages). Errors: kProtocol when the
-  /// message lacks a conversation, seq, sender, peer or a 16-byte client_msg_id.
+  /// conversation (peer or group kind, last_seq; read_seq for own messages). Errors: kProtocol
+  /// when the message lacks a conversation, seq, sender, a 16-byte client_msg_id, or (direct
+  /// messages) a peer.
   [[nodiscard]] Result<Stored> store_message(const v1::Message& m);
 
   /// Moves this account's read marker forward; false when `up_to` is not ahead of it.
@@ -143,6 +149,42 @@ FriendRequest request_from_wire(const v1::FriendRequest& r);
 
 /// The id of the conversation with `peer`, or 0.
 [[nodiscard]] Result<ConversationId> conversation_id_with(store::Database& db, UserId peer);
+
+// ---- Groups (client_groups.cpp).
+
+/// The columns read_group() expects, from column 0. Append a WHERE/ORDER BY clause.
+inline constexpr std::string_view kGroupSelect =
+    "SELECT g.id, g.name, g.owner_id, g.member_count, g.created_ms, g.dissolved, g.my_role, "
+    "g.membership FROM groups g ";
+
+/// The public Group (without members) of the current row of a kGroupSelect statement.
+Group read_group(const store::Statement& st, int first_column = 0);
+
+/// The stored group `id` (with its cached members if `with_members` and they are complete).
+[[nodiscard]] Result<std::optional<Group>> load_group(store::Database& db, ConversationId id,
+                                                      bool with_members);
+
+/// What a server GroupInfo says about this account's place in the group.
+enum class MemberInfo {
+  kUnknown,  ///< The info has no member list: keep what is stored.
+  kListed,   ///< The info lists its members and this account is one of them.
+  kAbsent,   ///< The info lists its members and this account is not one of them.
+};
+
+/// Creates or updates the group row from a server GroupInfo (name, owner, count, dissolved) and
+/// its conversation (kind group), notes the usernames, and replaces the cached member list
+/// when the info carries one. A new row starts with membership "member"; a stored membership
+/// is never changed here (the log decides it), only the role follows the owner and the list.
+/// Returns what the info said about this account.
+[[nodiscard]] Result<MemberInfo> put_group_info(Writer& writer, const v1::GroupInfo& info);
+
+/// Applies one group_event log entry (see docs/client-store-schema.md) and appends its
+/// GroupChanged (and any MessageStateChanged of outbox entries it fails) to `events`.
+[[nodiscard]] Status apply_group_event(Writer& writer, const v1::GroupEvent& event,
+                                       std::vector<Event>& events);
+
+/// The public form of a wire role (unknown values read as kNone).
+GroupRole role_from_wire(v1::GroupRole role);
 
 }  // namespace wechat::client::internal
 

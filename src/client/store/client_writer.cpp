@@ -48,6 +48,8 @@ Message read_message(const store::Statement& st) {
   if (m.state == MessageState::kFailed) {
     m.failure = Status(static_cast<Error>(st.int64(11)), std::string(st.text(12)));
   }
+  m.kind = st.int64(13) == static_cast<int>(ConversationKind::kGroup) ? ConversationKind::kGroup
+                                                                       : ConversationKind::kDirect;
   return m;
 }
 
@@ -74,12 +76,13 @@ Result<std::int64_t> insert_message(store::Database& db, const NewMessage& m) {
     WECHAT_ASSIGN_OR_RETURN(
         auto st,
         db.prepare_cached("INSERT INTO messages (client_msg_id, message_id, conversation_id, "
-                          "seq, sender_id, peer_id, outgoing, state, time_ms, text) "
-                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"));
+                          "seq, sender_id, peer_id, outgoing, state, time_ms, text, kind) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"));
     const std::optional<std::uint64_t> seq =
         m.seq != 0 ? std::optional<std::uint64_t>(m.seq) : std::nullopt;
     WECHAT_TRY(st->run(store::Blob{m.client_msg_id}, m.message_id, m.conversation_id, seq,
-                       m.sender_id, m.peer_id, m.outgoing, state_code(m.state), m.time_ms, m.text));
+                       m.sender_id, m.peer_id, m.outgoing, state_code(m.state), m.time_ms, m.text,
+                       static_cast<int>(m.kind)));
   }
   if (db.changes() == 0) return std::int64_t{0};
   const std::int64_t row = db.last_insert_rowid();
@@ -103,7 +106,7 @@ Result<ConvState*> Writer::conversation(ConversationId id) {
   {
     WECHAT_ASSIGN_OR_RETURN(
         auto st, db_.prepare_cached("SELECT peer_id, last_seq, read_seq, peer_read_seq, "
-                                    "peer_delivered_seq FROM conversations WHERE id = ?"));
+                                    "peer_delivered_seq, kind FROM conversations WHERE id = ?"));
     WECHAT_TRY(st->bind(1, id));
     WECHAT_ASSIGN_OR_RETURN(bool row, st->step());
     if (row) {
@@ -112,6 +115,9 @@ Result<ConvState*> Writer::conversation(ConversationId id) {
       c.read_seq = u64(st->int64(2));
       c.peer_read_seq = u64(st->int64(3));
       c.peer_delivered_seq = u64(st->int64(4));
+      if (st->int64(5) == static_cast<int>(ConversationKind::kGroup)) {
+        c.kind = ConversationKind::kGroup;
+      }
     }
     // A new row stays unwritten unless something sets a value (dirty).
   }
@@ -128,13 +134,19 @@ Result<Writer::Stored> Writer::store_message(const v1::Message& m) {
   if (m.seq() == 0) return protocol_error("message without a seq");
   if (m.sender_id() == 0) return protocol_error("message without a sender");
   if (m.client_msg_id().size() != 16) return protocol_error("client_msg_id is not 16 bytes");
+  const bool group = m.kind() == v1::CONVERSATION_KIND_GROUP;
   const bool outgoing = m.sender_id() == me_;
-  const UserId peer = outgoing ? m.recipient_id() : m.sender_id();
-  if (peer == 0) return protocol_error("message without a recipient");
+  // A group message has no peer: its conversation is the group.
+  const UserId peer = group ? 0 : outgoing ? m.recipient_id() : m.sender_id();
+  if (!group && peer == 0) return protocol_error("message without a recipient");
 
   note_user(m.sender_id(), m.sender_username());
   WECHAT_ASSIGN_OR_RETURN(ConvState * conv, conversation(m.conversation_id()));
-  if (conv->peer_id == 0) {
+  if (group && !conv->is_group()) {
+    conv->kind = ConversationKind::kGroup;
+    conv->peer_id = 0;
+    conv->dirty = true;
+  } else if (!group && conv->peer_id == 0) {
     conv->peer_id = peer;
     conv->dirty = true;
   }
@@ -157,6 +169,7 @@ Result<Writer::Stored> Writer::store_message(const v1::Message& m) {
   msg.time_ms = m.server_time_ms();
   msg.outgoing = outgoing;
   msg.state = outgoing ? receipt_state(m.seq(), *conv) : MessageState::kReceived;
+  msg.kind = group ? ConversationKind::kGroup : ConversationKind::kDirect;
 
   const store::Blob cid{m.client_msg_id()};
   if (outgoing) {
@@ -201,6 +214,7 @@ Result<Writer::Stored> Writer::store_message(const v1::Message& m) {
   row.seq = m.seq();
   row.sender_id = m.sender_id();
   row.peer_id = peer;
+  row.kind = msg.kind;
   row.outgoing = outgoing;
   row.state = msg.state;
   row.time_ms = m.server_time_ms();
@@ -255,15 +269,17 @@ Status Writer::flush() {
   }
   WECHAT_ASSIGN_OR_RETURN(
       auto st, db_.prepare_cached("INSERT INTO conversations (id, peer_id, last_seq, read_seq, "
-                                  "peer_read_seq, peer_delivered_seq) VALUES (?, ?, ?, ?, ?, ?) "
+                                  "peer_read_seq, peer_delivered_seq, kind) "
+                                  "VALUES (?, ?, ?, ?, ?, ?, ?) "
                                   "ON CONFLICT (id) DO UPDATE SET peer_id = excluded.peer_id, "
                                   "last_seq = excluded.last_seq, read_seq = excluded.read_seq, "
                                   "peer_read_seq = excluded.peer_read_seq, "
-                                  "peer_delivered_seq = excluded.peer_delivered_seq"));
+                                  "peer_delivered_seq = excluded.peer_delivered_seq, "
+                                  "kind = excluded.kind"));
   for (auto& [id, c] : conversations_) {
     if (!c.dirty) continue;
-    WECHAT_TRY(
-        st->run(c.id, c.peer_id, c.last_seq, c.read_seq, c.peer_read_seq, c.peer_delivered_seq));
+    WECHAT_TRY(st->run(c.id, c.peer_id, c.last_seq, c.read_seq, c.peer_read_seq,
+                       c.peer_delivered_seq, static_cast<int>(c.kind)));
     c.dirty = false;
   }
   return Status();

@@ -94,6 +94,60 @@ inline v1::FriendRequest wire_request(std::uint64_t id, UserId from, UserId to,
   return r;
 }
 
+/// A group message from `sender` (recipient 0, kind group).
+inline v1::Message group_message(ConversationId group, std::uint64_t seq, UserId sender,
+                                 std::string client_id, std::string text) {
+  v1::Message m = wire_message(group, seq, sender, 0, std::move(client_id), std::move(text));
+  m.set_kind(v1::CONVERSATION_KIND_GROUP);
+  return m;
+}
+
+inline v1::GroupInfo group_info(ConversationId id, std::string name, UserId owner,
+                                std::uint32_t member_count, std::uint64_t last_seq = 0,
+                                bool dissolved = false) {
+  v1::GroupInfo g;
+  g.set_group_id(id);
+  g.set_name(std::move(name));
+  g.set_owner_id(owner);
+  g.set_member_count(member_count);
+  g.set_created_at_ms(500);
+  g.set_last_seq(last_seq);
+  g.set_dissolved(dissolved);
+  return g;
+}
+
+inline void add_member(v1::GroupInfo& g, UserId user, v1::GroupRole role,
+                       std::uint64_t read_seq = 0) {
+  auto* m = g.add_members();
+  m->mutable_user()->set_user_id(user);
+  m->mutable_user()->set_username(username_of(user));
+  m->set_role(role);
+  m->set_joined_at_ms(500);
+  m->set_read_seq(read_seq);
+}
+
+inline v1::LogEntry group_entry(std::uint64_t user_seq, v1::GroupEventKind kind,
+                                v1::GroupInfo info, UserId actor, std::vector<UserId> subjects,
+                                std::uint64_t at_seq = 0,
+                                v1::GroupRole role = v1::GROUP_ROLE_UNSPECIFIED) {
+  v1::LogEntry e;
+  e.set_user_seq(user_seq);
+  e.set_created_at_ms(1'000 * static_cast<std::int64_t>(user_seq));
+  auto* g = e.mutable_group_event();
+  g->set_kind(kind);
+  *g->mutable_group() = std::move(info);
+  g->mutable_actor()->set_user_id(actor);
+  g->mutable_actor()->set_username(username_of(actor));
+  for (UserId s : subjects) {
+    auto* u = g->add_subjects();
+    u->set_user_id(s);
+    u->set_username(username_of(s));
+  }
+  g->set_role(role);
+  g->set_at_seq(at_seq);
+  return e;
+}
+
 template <typename E>
 std::vector<E> events_of(const ApplyResult& r) {
   std::vector<E> out;
