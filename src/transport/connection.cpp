@@ -7,7 +7,6 @@
 #include <asio/ssl/error.hpp>
 #include <asio/ssl/stream.hpp>
 #include <utility>
-#include <variant>
 
 #include "transport/tls_internal.h"
 
@@ -46,37 +45,31 @@ Status io_failure(const char* what, const std::error_code& ec) {
   return Status(code, fmt::format("{} failed: {}", what, ec.message()));
 }
 
-template <typename... Fs>
-struct Overloaded : Fs... {
-  using Fs::operator()...;
-};
-template <typename... Fs>
-Overloaded(Fs...) -> Overloaded<Fs...>;
-
 }  // namespace
 
 // The socket, either plain or wrapped in TLS. Operations are written once as generic lambdas
-// and instantiated for both through std::visit: no virtual calls, no per-operation allocation
-// beyond asio's own.
+// and instantiated for both through visit(): no virtual calls. The TLS stream (several hundred
+// bytes, plus asio's record buffers) is allocated only for TLS connections.
 struct Connection::Stream {
-  explicit Stream(tcp::socket socket) : v(std::in_place_index<0>, std::move(socket)) {}
+  explicit Stream(tcp::socket socket) : plain(std::move(socket)) {}
   Stream(tcp::socket socket, asio::ssl::context& ctx)
-      : v(std::in_place_index<1>, std::move(socket), ctx) {}
+      : plain(socket.get_executor()), tls_stream(std::make_unique<TlsStream>(std::move(socket), ctx)) {}
 
-  tcp::socket& socket() {
-    return std::visit(Overloaded{[](tcp::socket& s) -> tcp::socket& { return s; },
-                                 [](TlsStream& s) -> tcp::socket& { return s.next_layer(); }},
-                      v);
-  }
+  tcp::socket& socket() { return tls_stream ? tls_stream->next_layer() : plain; }
   // REQUIRES: a TLS stream.
-  TlsStream& tls() { return std::get<1>(v); }
+  TlsStream& tls() { return *tls_stream; }
 
   template <typename F>
   void visit(F&& f) {
-    std::visit(std::forward<F>(f), v);
+    if (tls_stream) {
+      f(*tls_stream);
+    } else {
+      f(plain);
+    }
   }
 
-  std::variant<tcp::socket, TlsStream> v;
+  tcp::socket plain;  // unused (never opened) when TLS owns the socket
+  std::unique_ptr<TlsStream> tls_stream;
 };
 
 std::shared_ptr<Connection> Connection::create(tcp::socket socket,
@@ -98,13 +91,11 @@ Connection::Connection(tcp::socket socket, std::shared_ptr<asio::ssl::context> t
       decoder_(options_.max_frame_bytes),
       read_size_(kInitialReadSize),
       idle_timeout_(options_.idle_timeout),
-      idle_timer_(strand_),
-      heartbeat_timer_(strand_),
-      deadline_timer_(strand_) {}
+      idle_timer_(strand_) {}
 
 Connection::~Connection() = default;
 
-bool Connection::is_tls() const noexcept { return stream_->v.index() == 1; }
+bool Connection::is_tls() const noexcept { return stream_->tls_stream != nullptr; }
 
 // ---- Public, thread-safe entry points: they only post to the strand. ----
 
@@ -198,8 +189,8 @@ void Connection::do_start(ConnectionHandler handler) {
     return;
   }
   state_ = State::kHandshaking;
-  deadline_timer_.expires_after(options_.handshake_timeout);
-  deadline_timer_.async_wait([self = shared_from_this()](const std::error_code& ec) {
+  deadline_timer().expires_after(options_.handshake_timeout);
+  deadline_timer().async_wait([self = shared_from_this()](const std::error_code& ec) {
     if (ec || self->state_ != State::kHandshaking) return;
     self->finish(Status(Error::kTimeout, fmt::format("TLS handshake not done within {} ms",
                                                      self->options_.handshake_timeout.count())));
@@ -210,7 +201,7 @@ void Connection::do_start(ConnectionHandler handler) {
   SSL* ssl = tls.native_handle();
   tls.async_handshake(type, [self = shared_from_this(), ssl](const std::error_code& ec) {
     if (self->state_ != State::kHandshaking) return;  // timed out or aborted meanwhile
-    self->deadline_timer_.cancel();
+    self->deadline_timer().cancel();
     if (ec) {
       self->finish(detail::tls_handshake_failure(ssl, ec));
       return;
@@ -223,6 +214,11 @@ void Connection::do_start(ConnectionHandler handler) {
 
 void Connection::open() {
   state_ = State::kOpen;
+  if (!is_tls()) {
+    // read_some() after a readiness wait must report would_block, never block the strand.
+    std::error_code ignored;
+    stream_->socket().non_blocking(true, ignored);
+  }
   last_received_ = last_sent_ = Clock::now();
   arm_idle_timer();
   arm_heartbeat_timer();
@@ -235,6 +231,16 @@ void Connection::read() {
   // (we only wait for the peer's EOF / close_notify).
   asio::mutable_buffer target;
   read_to_decoder_ = state_ == State::kOpen && !stopping_.load(std::memory_order_acquire);
+  if (read_to_decoder_ && !is_tls()) {
+    // Plain TCP waits for readability with no buffer and reads only then, so an idle
+    // connection holds no read buffer at all (TLS keeps asio's stream buffers regardless).
+    reading_ = true;
+    stream_->socket().async_wait(tcp::socket::wait_read,
+                                 [self = shared_from_this()](const std::error_code& ec) {
+                                   self->on_readable(ec);
+                                 });
+    return;
+  }
   if (read_to_decoder_) {
     const std::span<char> span = decoder_.prepare(read_size_);
     if (span.empty()) {  // cannot happen: on_read drains every complete frame first
@@ -251,6 +257,32 @@ void Connection::read() {
     s.async_read_some(target, [self = shared_from_this()](const std::error_code& ec,
                                                           std::size_t n) { self->on_read(ec, n); });
   });
+}
+
+void Connection::on_readable(const std::error_code& ec) {
+  if (ec || state_ != State::kOpen || stopping_.load(std::memory_order_acquire)) {
+    if (!ec && state_ != State::kClosed) {
+      reading_ = false;
+      read();  // closing meanwhile: switch to discarding
+      return;
+    }
+    on_read(ec, 0);
+    return;
+  }
+  const std::span<char> span = decoder_.prepare(read_size_);
+  if (span.empty()) {
+    reading_ = false;
+    finish(Status(Error::kInternal, "frame decoder has no room"));
+    return;
+  }
+  std::error_code read_ec;
+  const std::size_t n = stream_->socket().read_some(asio::buffer(span.data(), span.size()), read_ec);
+  if (read_ec == asio::error::would_block || read_ec == asio::error::try_again) {
+    reading_ = false;
+    read();  // a spurious wake-up
+    return;
+  }
+  on_read(read_ec, n);
 }
 
 void Connection::release_read_buffers() {
@@ -309,6 +341,7 @@ void Connection::on_read(const std::error_code& ec, std::size_t n) {
     deliver(std::move(**next));
     if (state_ != State::kOpen) return;  // a Pong over the queue bound ended the connection
   }
+  if (!is_tls()) decoder_.release_if_empty();
   read();
 }
 
@@ -360,16 +393,18 @@ void Connection::write() {
     TlsStream& tls = stream_->tls();
     if (queue_.size() == 1 || queue_.front()->size() >= kCoalesceBytes) {
       in_flight_.push_back(std::move(queue_.front()));
-      queue_.pop_front();
+      take_from_queue(1);
       batch_bytes_ = in_flight_.back()->size();
       asio::async_write(tls, asio::buffer(*in_flight_.back()), std::move(on_done));
       return;
     }
     coalesced_.clear();
-    while (!queue_.empty() && coalesced_.size() + queue_.front()->size() <= kCoalesceBytes) {
-      coalesced_ += *queue_.front();
-      queue_.pop_front();
+    std::size_t taken = 0;
+    while (taken < queue_.size() && coalesced_.size() + queue_[taken]->size() <= kCoalesceBytes) {
+      coalesced_ += *queue_[taken];
+      ++taken;
     }
+    take_from_queue(taken);
     batch_bytes_ = coalesced_.size();
     asio::async_write(tls, asio::buffer(coalesced_), std::move(on_done));
     return;
@@ -377,22 +412,34 @@ void Connection::write() {
 
   std::vector<asio::const_buffer> buffers;
   buffers.reserve(std::min(queue_.size(), kMaxGatherBuffers));
-  while (!queue_.empty() && buffers.size() < kMaxGatherBuffers && batch_bytes_ < kMaxGatherBytes) {
-    const std::string& bytes = *queue_.front();
+  std::size_t taken = 0;
+  while (taken < queue_.size() && buffers.size() < kMaxGatherBuffers &&
+         batch_bytes_ < kMaxGatherBytes) {
+    const std::string& bytes = *queue_[taken];
     buffers.emplace_back(bytes.data(), bytes.size());
     batch_bytes_ += bytes.size();
-    in_flight_.push_back(std::move(queue_.front()));
-    queue_.pop_front();
+    in_flight_.push_back(std::move(queue_[taken]));
+    ++taken;
   }
+  take_from_queue(taken);
   // async_write copies the buffer sequence; in_flight_ keeps the bytes alive.
   asio::async_write(stream_->socket(), buffers, std::move(on_done));
+}
+
+void Connection::take_from_queue(std::size_t n) {
+  if (n == queue_.size()) {
+    // Drained: give the memory back, an idle connection keeps no queue.
+    std::vector<std::shared_ptr<const std::string>>().swap(queue_);
+  } else {
+    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+  }
 }
 
 void Connection::on_write(const std::error_code& ec, std::size_t /*bytes*/) {
   writing_ = false;
   queued_bytes_.fetch_sub(batch_bytes_, std::memory_order_relaxed);
   batch_bytes_ = 0;
-  in_flight_.clear();
+  std::vector<std::shared_ptr<const std::string>>().swap(in_flight_);
   if (state_ == State::kClosed) return;
   if (ec) {
     finish(io_failure("write", ec));
@@ -421,9 +468,9 @@ void Connection::begin_close() {
   }
   state_ = State::kDraining;
   idle_timer_.cancel();
-  heartbeat_timer_.cancel();
-  deadline_timer_.expires_after(options_.close_timeout);
-  deadline_timer_.async_wait([self = shared_from_this()](const std::error_code& ec) {
+  if (heartbeat_timer_) heartbeat_timer_->cancel();
+  deadline_timer().expires_after(options_.close_timeout);
+  deadline_timer().async_wait([self = shared_from_this()](const std::error_code& ec) {
     if (ec) return;
     if (self->state_ == State::kDraining) {
       self->finish(Status(Error::kTimeout,
@@ -469,12 +516,12 @@ void Connection::finish(Status status) {
   std::error_code ignored;
   stream_->socket().close(ignored);
   idle_timer_.cancel();
-  heartbeat_timer_.cancel();
-  deadline_timer_.cancel();
+  if (heartbeat_timer_) heartbeat_timer_->cancel();
+  if (deadline_timer_) deadline_timer_->cancel();
 
   std::size_t dropped = 0;
   for (const auto& bytes : queue_) dropped += bytes->size();
-  queue_.clear();
+  std::vector<std::shared_ptr<const std::string>>().swap(queue_);
   queued_bytes_.fetch_sub(dropped, std::memory_order_relaxed);  // in-flight bytes: on_write
   // The read buffers must outlive a pending read: asio's SSL engine decrypts into them after
   // the socket read completes, even once the socket is closed. on_read frees them instead.
@@ -509,10 +556,20 @@ void Connection::on_idle_timer(const std::error_code& ec) {
   arm_idle_timer();
 }
 
+asio::steady_timer& Connection::deadline_timer() {
+  if (!deadline_timer_) deadline_timer_ = std::make_unique<asio::steady_timer>(strand_);
+  return *deadline_timer_;
+}
+
+asio::steady_timer& Connection::heartbeat_timer() {
+  if (!heartbeat_timer_) heartbeat_timer_ = std::make_unique<asio::steady_timer>(strand_);
+  return *heartbeat_timer_;
+}
+
 void Connection::arm_heartbeat_timer() {
   if (options_.heartbeat_interval.count() <= 0) return;
-  heartbeat_timer_.expires_at(last_sent_ + options_.heartbeat_interval);
-  heartbeat_timer_.async_wait(
+  heartbeat_timer().expires_at(last_sent_ + options_.heartbeat_interval);
+  heartbeat_timer().async_wait(
       [self = shared_from_this()](const std::error_code& ec) { self->on_heartbeat_timer(ec); });
 }
 
@@ -530,8 +587,8 @@ void Connection::on_heartbeat_timer(const std::error_code& ec) {
     enqueue_control(ping);
     if (state_ != State::kOpen) return;
   }
-  heartbeat_timer_.expires_after(interval);
-  heartbeat_timer_.async_wait(
+  heartbeat_timer().expires_after(interval);
+  heartbeat_timer().async_wait(
       [self = shared_from_this()](const std::error_code& e) { self->on_heartbeat_timer(e); });
 }
 

@@ -10,7 +10,6 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -179,11 +178,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void open();
   void read();
   void on_read(const std::error_code& ec, std::size_t n);
+  void on_readable(const std::error_code& ec);
   void deliver(v1::Frame&& frame);
   void enqueue(std::shared_ptr<const std::string> encoded);
   void enqueue_control(const v1::Frame& frame);
   void write();
   void on_write(const std::error_code& ec, std::size_t bytes);
+  /// Drops the first n queued frames (moved into in_flight_ or coalesced_ already).
+  void take_from_queue(std::size_t n);
+  asio::steady_timer& deadline_timer();
+  asio::steady_timer& heartbeat_timer();
   void begin_close();
   void shut_down();
   void fail(Status status);
@@ -218,7 +222,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool peer_closed_ = false;         // EOF seen while draining; no more reads
   std::unique_ptr<char[]> discard_;  // read target while closing: frames are no longer parsed
 
-  std::deque<std::shared_ptr<const std::string>> queue_;
+  // A vector, not a deque: libstdc++'s deque allocates ~600 bytes even when empty, and an idle
+  // connection should cost as little as possible. Writes take a prefix of it at once.
+  std::vector<std::shared_ptr<const std::string>> queue_;
   std::vector<std::shared_ptr<const std::string>> in_flight_;
   std::string coalesced_;        // TLS: small frames copied together so one SSL_write covers them
   std::size_t batch_bytes_ = 0;  // bytes of the outstanding write, returned to queued_bytes_
@@ -229,8 +235,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::chrono::steady_clock::time_point last_sent_;
   std::uint64_t next_ping_nonce_ = 1;
   asio::steady_timer idle_timer_;
-  asio::steady_timer heartbeat_timer_;
-  asio::steady_timer deadline_timer_;  // handshake or graceful-close deadline
+  // Created on first use: most server connections never heartbeat and rarely close gracefully.
+  std::unique_ptr<asio::steady_timer> heartbeat_timer_;
+  std::unique_ptr<asio::steady_timer> deadline_timer_;  // handshake or graceful-close deadline
 
   std::shared_ptr<void> listener_slot_;  // released on close: the Listener's connection count
 };
