@@ -89,6 +89,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--allow-strangers", options.allow_strangers,
                "Allow messages between users who are not friends");
+  app.add_option("--max-group-members", options.max_group_members,
+                 "Most members a group may have, its owner included")
+      ->check(CLI::Range(2, 100000))
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   if (!parse_listen(listen, options.listen_host, options.listen_port)) {

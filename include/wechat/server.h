@@ -79,6 +79,9 @@ struct ServerOptions {
   std::size_t max_frame_bytes = 1u << 20;   ///< Default: 1 MiB.
   std::size_t max_connections = 10000;
   bool allow_strangers = false;  ///< Allow messages between users who are not friends.
+  /// Most members a group may have, its owner included; creating or inviting beyond it
+  /// answers kGroupFull. Values below 1 count as 1. Default: 500.
+  std::size_t max_group_members = 500;
   RateLimits rate_limits;
 
   std::chrono::milliseconds code_ttl{10 * 60 * 1000};             ///< Default: 10 minutes.

@@ -98,6 +98,22 @@ Status validate_text(std::string_view text, std::size_t max_bytes) {
   return {};
 }
 
+Status validate_group_name(std::string_view name) {
+  const Status bad(Error::kInvalidArgument,
+                   "a group name is 1-64 bytes of UTF-8 without control characters");
+  if (name.empty() || name.size() > 64 || !is_valid_utf8(name)) return bad;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const auto c = static_cast<unsigned char>(name[i]);
+    if (c < 0x20 || c == 0x7f) return bad;
+    // U+0080-U+009F (C1 controls) are encoded as C2 80 - C2 9F.
+    if (c == 0xc2 && i + 1 < name.size() && static_cast<unsigned char>(name[i + 1]) <= 0x9f) {
+      return bad;
+    }
+  }
+  if (std::all_of(name.begin(), name.end(), [](char c) { return c == ' '; })) return bad;
+  return {};
+}
+
 bool is_code_shaped(std::string_view code) {
   return code.size() == 6 &&
          std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; });

@@ -27,6 +27,10 @@ bool is_valid_utf8(std::string_view text);
 /// Errors: kInvalidArgument, kMessageTooLarge.
 Status validate_text(std::string_view text, std::size_t max_bytes);
 
+/// A group name: 1-64 bytes of valid UTF-8, not only white space, and no control character
+/// (U+0000-U+001F, U+007F-U+009F). Error: kInvalidArgument.
+Status validate_group_name(std::string_view name);
+
 /// Exactly six ASCII digits.
 bool is_code_shaped(std::string_view code);
 

@@ -5,6 +5,8 @@
 
 #include "common/random.h"
 #include "server/mail/mailer.h"
+#include "server/password.h"
+#include "server/store/sqlite_server_store.h"
 
 namespace wechat::testing {
 
@@ -112,6 +114,38 @@ void TestServer::befriend(User& a, User& b) {
   b.client->drain(100ms);
 }
 
+std::vector<TestServer::User> TestServer::seed_users(const std::string& prefix, int count,
+                                                     const std::vector<std::uint64_t>& friends_of) {
+  server::SqliteServerStore::Options options;
+  options.path = dir_.file("server.db");
+  auto store = server::SqliteServerStore::open(options);
+  REQUIRE_MESSAGE(store.ok(), store.status().to_string());
+  REQUIRE((*store)->begin_batch().ok());
+  std::vector<User> users;
+  for (int i = 0; i < count; ++i) {
+    User user;
+    user.username = prefix + std::to_string(i);
+    user.email = user.username + "@example.com";
+    user.password = "password-" + user.username;
+    auto hash = server::hash_password(user.password, 4);
+    REQUIRE(hash.ok());
+    server::UserRow row;
+    row.username = user.username;
+    row.email = user.email;
+    row.password_hash = *hash;
+    row.created_at = clock_->now_ms();
+    auto id = (*store)->create_user(row);
+    REQUIRE_MESSAGE(id.ok(), id.status().to_string());
+    user.id = *id;
+    for (auto friend_id : friends_of) {
+      REQUIRE((*store)->add_friendship(user.id, friend_id, row.created_at).ok());
+    }
+    users.push_back(std::move(user));
+  }
+  REQUIRE((*store)->commit_batch().ok());
+  return users;
+}
+
 v1::Response call_ok(TestClient& client, const v1::Request& request) {
   auto response = client.call(request);
   REQUIRE_MESSAGE(response.ok(), response.status().to_string());
@@ -188,6 +222,112 @@ v1::Request mark_read(std::uint64_t conversation, std::uint64_t seq) {
   v1::Request r;
   r.mutable_mark_read()->set_conversation_id(conversation);
   r.mutable_mark_read()->set_up_to_seq(seq);
+  return r;
+}
+
+v1::Request mark_delivered(std::uint64_t conversation, std::uint64_t seq) {
+  v1::Request r;
+  r.mutable_mark_delivered()->set_conversation_id(conversation);
+  r.mutable_mark_delivered()->set_up_to_seq(seq);
+  return r;
+}
+
+v1::Request set_typing(std::uint64_t conversation, bool typing) {
+  v1::Request r;
+  r.mutable_set_typing()->set_conversation_id(conversation);
+  r.mutable_set_typing()->set_typing(typing);
+  return r;
+}
+
+v1::Request list_conversations() {
+  v1::Request r;
+  r.mutable_list_conversations();
+  return r;
+}
+
+v1::Request read_receipts(std::uint64_t conversation, std::uint64_t seq) {
+  v1::Request r;
+  r.mutable_get_read_receipts()->set_conversation_id(conversation);
+  r.mutable_get_read_receipts()->set_seq(seq);
+  return r;
+}
+
+v1::Request send_group_text(std::uint64_t group, const std::string& text,
+                            const std::string& client_msg_id) {
+  v1::Request r;
+  r.mutable_send_message()->set_group_id(group);
+  r.mutable_send_message()->set_text(text);
+  r.mutable_send_message()->set_client_msg_id(client_msg_id);
+  return r;
+}
+
+v1::Request create_group(const std::string& name, const std::vector<std::uint64_t>& members,
+                         const std::string& client_group_id) {
+  v1::Request r;
+  auto* m = r.mutable_create_group();
+  m->set_name(name);
+  for (auto id : members) m->add_member_ids(id);
+  m->set_client_group_id(client_group_id);
+  return r;
+}
+
+v1::Request invite_to_group(std::uint64_t group, const std::vector<std::uint64_t>& users) {
+  v1::Request r;
+  r.mutable_invite_to_group()->set_group_id(group);
+  for (auto id : users) r.mutable_invite_to_group()->add_user_ids(id);
+  return r;
+}
+
+v1::Request leave_group(std::uint64_t group) {
+  v1::Request r;
+  r.mutable_leave_group()->set_group_id(group);
+  return r;
+}
+
+v1::Request remove_group_member(std::uint64_t group, std::uint64_t user) {
+  v1::Request r;
+  r.mutable_remove_group_member()->set_group_id(group);
+  r.mutable_remove_group_member()->set_user_id(user);
+  return r;
+}
+
+v1::Request rename_group(std::uint64_t group, const std::string& name) {
+  v1::Request r;
+  r.mutable_rename_group()->set_group_id(group);
+  r.mutable_rename_group()->set_name(name);
+  return r;
+}
+
+v1::Request set_group_role(std::uint64_t group, std::uint64_t user, v1::GroupRole role) {
+  v1::Request r;
+  r.mutable_set_group_role()->set_group_id(group);
+  r.mutable_set_group_role()->set_user_id(user);
+  r.mutable_set_group_role()->set_role(role);
+  return r;
+}
+
+v1::Request transfer_group_ownership(std::uint64_t group, std::uint64_t new_owner) {
+  v1::Request r;
+  r.mutable_transfer_group_ownership()->set_group_id(group);
+  r.mutable_transfer_group_ownership()->set_new_owner_id(new_owner);
+  return r;
+}
+
+v1::Request dissolve_group(std::uint64_t group) {
+  v1::Request r;
+  r.mutable_dissolve_group()->set_group_id(group);
+  return r;
+}
+
+v1::Request get_group(std::uint64_t group) {
+  v1::Request r;
+  r.mutable_get_group()->set_group_id(group);
+  return r;
+}
+
+v1::Request list_groups() {
+  v1::Request r;
+  r.mutable_list_groups();
   return r;
 }
 

@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "support/temp_dir.h"
 #include "support/test_client.h"
@@ -55,6 +56,13 @@ class TestServer {
   /// Sends a request from a to b and accepts it; both become friends. Drains both event queues.
   void befriend(User& a, User& b);
 
+  /// Creates `count` users named `<prefix><i>` (i from 0) straight in the database, without
+  /// the code flow and without logging them in (`client` is null; use login()), each a friend
+  /// of every user in `friends_of`. For tests that need hundreds of accounts quickly; the
+  /// server keeps running (its store waits for this transaction like for any other writer).
+  std::vector<User> seed_users(const std::string& prefix, int count,
+                               const std::vector<std::uint64_t>& friends_of = {});
+
  private:
   TempDir dir_;
   Tweak tweak_;
@@ -79,6 +87,23 @@ v1::Request send_text(std::uint64_t to, const std::string& text, const std::stri
 v1::Request sync(std::uint64_t after, std::uint32_t limit = 0);
 v1::Request history(std::uint64_t conversation, std::uint64_t before, std::uint32_t limit = 0);
 v1::Request mark_read(std::uint64_t conversation, std::uint64_t seq);
+v1::Request mark_delivered(std::uint64_t conversation, std::uint64_t seq);
+v1::Request set_typing(std::uint64_t conversation, bool typing);
+v1::Request list_conversations();
+v1::Request read_receipts(std::uint64_t conversation, std::uint64_t seq);
+v1::Request send_group_text(std::uint64_t group, const std::string& text,
+                            const std::string& client_msg_id);
+v1::Request create_group(const std::string& name, const std::vector<std::uint64_t>& members,
+                         const std::string& client_group_id = "");
+v1::Request invite_to_group(std::uint64_t group, const std::vector<std::uint64_t>& users);
+v1::Request leave_group(std::uint64_t group);
+v1::Request remove_group_member(std::uint64_t group, std::uint64_t user);
+v1::Request rename_group(std::uint64_t group, const std::string& name);
+v1::Request set_group_role(std::uint64_t group, std::uint64_t user, v1::GroupRole role);
+v1::Request transfer_group_ownership(std::uint64_t group, std::uint64_t new_owner);
+v1::Request dissolve_group(std::uint64_t group);
+v1::Request get_group(std::uint64_t group);
+v1::Request list_groups();
 /// A random 16-byte client_msg_id.
 std::string new_client_msg_id();
 }  // namespace req

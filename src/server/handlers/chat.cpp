@@ -4,6 +4,7 @@
 
 #include "server/handlers/handlers.h"
 #include "server/validation.h"
+#include "transport/frame_codec.h"
 
 namespace wechat::server {
 
@@ -41,19 +42,13 @@ Status append_and_push(ServerStore& store, Effects& effects, std::uint64_t user,
   return {};
 }
 
-Result<Membership> require_member(ServerStore& store, std::uint64_t conversation_id,
-                                  std::uint64_t user_id) {
-  WECHAT_ASSIGN_OR_RETURN(auto membership, store.membership(conversation_id, user_id));
-  // Not telling "exists but not yours" apart from "does not exist" leaks nothing.
-  if (!membership) return Status(Error::kPermissionDenied, "not a conversation of yours");
-  return std::move(*membership);
-}
-
 }  // namespace
 
 asio::awaitable<Reply> handle_send_message(ServerContext& c, Session& s,
                                            const v1::SendMessage& req) {
   WECHAT_CO_ASSIGN_OR_RETURN(const auto me, require_login(s));
+  // Group messages have a path of their own (groups.cpp); this one stays the direct path.
+  if (req.group_id() != 0) co_return co_await handle_send_group_message(c, s, req);
   if (req.client_msg_id().size() != kClientMsgIdBytes) {
     co_return Status(Error::kInvalidArgument, "client_msg_id must be 16 bytes");
   }
@@ -145,9 +140,11 @@ asio::awaitable<Reply> handle_history(ServerContext& c, Session& s, const v1::Hi
   // co_await expression twice.
   auto work3 = [me = me.user_id, conv = req.conversation_id(), before = req.before_seq(), limit,
      budget = page_budget(c)](ServerStore& store, Effects&) -> Result<v1::HistoryOk> {
-      WECHAT_TRY(require_member(store, conv, me).status());
-      // One more than asked tells whether an older page exists.
-      WECHAT_ASSIGN_OR_RETURN(auto messages, store.history(conv, before, limit + 1));
+      WECHAT_ASSIGN_OR_RETURN(auto membership, require_member(store, conv, me));
+      // One more than asked tells whether an older page exists. A group member reads only
+      // what was sent after they (last) joined.
+      WECHAT_ASSIGN_OR_RETURN(auto messages,
+                              store.history(conv, before, limit + 1, membership.joined_seq));
       v1::HistoryOk out;
       out.set_has_more(messages.size() > limit);
       if (messages.size() > limit) messages.resize(limit);
@@ -190,6 +187,13 @@ asio::awaitable<Reply> advance_marker(ServerContext& c, Session& s, std::uint64_
       marker->set_conversation_id(conversation);
       marker->set_reader_id(me);
       marker->set_up_to_seq(*advanced);
+      // Groups: only the reader's own devices hear of it (their unread counts converge);
+      // the other members pull receipts with GetReadReceipts instead of every member's log
+      // growing by one entry per reader.
+      if (membership.kind == v1::CONVERSATION_KIND_GROUP) {
+        WECHAT_TRY(append_and_push(store, effects, me, entry));
+        return true;
+      }
       // A read marker also updates unread counts on the reader's other devices; a delivery
       // marker matters only to the senders.
       if (read) WECHAT_TRY(append_and_push(store, effects, me, entry));
@@ -224,19 +228,66 @@ asio::awaitable<Reply> handle_set_typing(ServerContext& c, Session& s, const v1:
   // co_await expression twice.
   auto work5 = [me = me.user_id, conv = req.conversation_id(), typing = req.typing()](
         ServerStore& store, Effects& effects) -> Result<bool> {
-      WECHAT_ASSIGN_OR_RETURN(auto membership, require_member(store, conv, me));
-      v1::Event event;
-      auto* t = event.mutable_typing();
+      WECHAT_ASSIGN_OR_RETURN(auto membership,
+                              require_member(store, conv, me, /*with_group_members=*/true));
+      if (membership.kind == v1::CONVERSATION_KIND_GROUP) {
+        WECHAT_ASSIGN_OR_RETURN(auto group, store.group(conv));
+        if (group && group->dissolved()) {
+          return Status(Error::kGroupDissolved, "this group was dissolved");
+        }
+      }
+      v1::Frame frame;
+      auto* t = frame.mutable_event()->mutable_typing();
       t->set_conversation_id(conv);
       t->set_user_id(me);
       t->set_typing(typing);
-      for (auto other : membership.other_members) effects.push(other, event);
+      // Framed once, whatever the number of members.
+      auto encoded = std::make_shared<const std::string>(transport::encode_frame(frame));
+      for (auto other : membership.other_members) effects.push_encoded(other, encoded);
       return true;
     };
   auto sent = co_await c.store.run<bool>(std::move(work5));
   if (!sent.ok()) co_return sent.status();
   v1::Response response;
   response.mutable_set_typing();
+  co_return response;
+}
+
+asio::awaitable<Reply> handle_get_read_receipts(ServerContext& c, Session& s,
+                                                const v1::GetReadReceipts& req) {
+  WECHAT_CO_ASSIGN_OR_RETURN(const auto me, require_login(s));
+  if (req.conversation_id() == 0 || req.seq() == 0) {
+    co_return Status(Error::kInvalidArgument, "a receipt needs a conversation and a seq");
+  }
+  // Named, not a temporary: GCC 12 destroys a capturing lambda temporary in a
+  // co_await expression twice.
+  auto work7 = [me = me.user_id, conv = req.conversation_id(), seq = req.seq()](
+                   ServerStore& store, Effects&) -> Result<v1::GetReadReceiptsOk> {
+    WECHAT_ASSIGN_OR_RETURN(auto membership, require_member(store, conv, me));
+    // A message from before the caller joined is as invisible here as in History.
+    if (seq <= membership.joined_seq) return Status(Error::kNotFound, "no such message");
+    WECHAT_ASSIGN_OR_RETURN(auto message, store.message_at(conv, seq));
+    if (!message) return Status(Error::kNotFound, "no such message");
+    WECHAT_ASSIGN_OR_RETURN(auto members, store.members(conv));
+    v1::GetReadReceiptsOk out;
+    std::uint32_t count = 0;
+    for (auto& m : members) {
+      // Who could have read it: current members other than its sender who had joined by then.
+      if (m.user().user_id() == message->sender_id() || m.joined_seq() >= seq) continue;
+      ++count;
+      if (m.read_seq() >= seq) {
+        *out.add_read_by() = std::move(*m.mutable_user());
+      } else if (m.delivered_seq() >= seq) {
+        *out.add_delivered_to() = std::move(*m.mutable_user());
+      }
+    }
+    out.set_member_count(count);
+    return out;
+  };
+  auto receipts = co_await c.store.run<v1::GetReadReceiptsOk>(std::move(work7));
+  if (!receipts.ok()) co_return receipts.status();
+  v1::Response response;
+  *response.mutable_get_read_receipts() = std::move(*receipts);
   co_return response;
 }
 

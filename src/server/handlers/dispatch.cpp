@@ -34,6 +34,20 @@ asio::awaitable<Reply> dispatch_request(ServerContext& c, Session& s, const v1::
     case K::kSetTyping: co_return co_await handle_set_typing(c, s, r.set_typing());
     case K::kListConversations:
       co_return co_await handle_list_conversations(c, s, r.list_conversations());
+    case K::kGetReadReceipts:
+      co_return co_await handle_get_read_receipts(c, s, r.get_read_receipts());
+    case K::kCreateGroup: co_return co_await handle_create_group(c, s, r.create_group());
+    case K::kInviteToGroup: co_return co_await handle_invite_to_group(c, s, r.invite_to_group());
+    case K::kLeaveGroup: co_return co_await handle_leave_group(c, s, r.leave_group());
+    case K::kRemoveGroupMember:
+      co_return co_await handle_remove_group_member(c, s, r.remove_group_member());
+    case K::kRenameGroup: co_return co_await handle_rename_group(c, s, r.rename_group());
+    case K::kSetGroupRole: co_return co_await handle_set_group_role(c, s, r.set_group_role());
+    case K::kTransferGroupOwnership:
+      co_return co_await handle_transfer_group_ownership(c, s, r.transfer_group_ownership());
+    case K::kDissolveGroup: co_return co_await handle_dissolve_group(c, s, r.dissolve_group());
+    case K::kGetGroup: co_return co_await handle_get_group(c, s, r.get_group());
+    case K::kListGroups: co_return co_await handle_list_groups(c, s, r.list_groups());
     case K::kHello:  // handled by the session before dispatch
     case K::KIND_NOT_SET:
       break;

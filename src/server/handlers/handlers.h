@@ -47,6 +47,40 @@ asio::awaitable<Reply> handle_set_typing(ServerContext&, Session&, const v1::Set
 asio::awaitable<Reply> handle_list_conversations(ServerContext&, Session&,
                                                  const v1::ListConversations&);
 
+asio::awaitable<Reply> handle_get_read_receipts(ServerContext&, Session&,
+                                                const v1::GetReadReceipts&);
+
+// groups.cpp
+asio::awaitable<Reply> handle_create_group(ServerContext&, Session&, const v1::CreateGroup&);
+asio::awaitable<Reply> handle_invite_to_group(ServerContext&, Session&, const v1::InviteToGroup&);
+asio::awaitable<Reply> handle_leave_group(ServerContext&, Session&, const v1::LeaveGroup&);
+asio::awaitable<Reply> handle_remove_group_member(ServerContext&, Session&,
+                                                  const v1::RemoveGroupMember&);
+asio::awaitable<Reply> handle_rename_group(ServerContext&, Session&, const v1::RenameGroup&);
+asio::awaitable<Reply> handle_set_group_role(ServerContext&, Session&, const v1::SetGroupRole&);
+asio::awaitable<Reply> handle_transfer_group_ownership(ServerContext&, Session&,
+                                                       const v1::TransferGroupOwnership&);
+asio::awaitable<Reply> handle_dissolve_group(ServerContext&, Session&, const v1::DissolveGroup&);
+asio::awaitable<Reply> handle_get_group(ServerContext&, Session&, const v1::GetGroup&);
+asio::awaitable<Reply> handle_list_groups(ServerContext&, Session&, const v1::ListGroups&);
+/// SendMessage with a group_id: the group half of handle_send_message, which routes here so
+/// that the direct path stays as it is.
+asio::awaitable<Reply> handle_send_group_message(ServerContext&, Session&,
+                                                 const v1::SendMessage&);
+
+/// Appends `entry` to the log of every current member of the conversation (set-based) and
+/// queues one push per member, each framed once with that member's user_seq (groups.cpp).
+/// Runs on the store thread.
+Status log_to_members(ServerStore& store, Effects& effects, std::uint64_t conversation_id,
+                      const v1::LogEntry& entry);
+
+/// The caller's membership of a conversation, for History, markers, typing and receipts
+/// (groups.cpp). Errors: kNotGroupMember for a former member of a group; kPermissionDenied for
+/// anyone else who is not a member (or a conversation that does not exist).
+/// `other_members` as ServerStore::membership fills it.
+Result<Membership> require_member(ServerStore& store, std::uint64_t conversation_id,
+                                  std::uint64_t user_id, bool with_group_members = false);
+
 /// Presence of every friend of `user_id` (social.cpp), for the sync snapshot.
 asio::awaitable<Result<std::vector<v1::Presence>>> friends_presence(ServerContext& context,
                                                                     std::uint64_t user_id);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "wechat/clock.h"
@@ -56,7 +57,12 @@ struct Membership {
   std::uint64_t conversation_id = 0;
   v1::ConversationKind kind = v1::CONVERSATION_KIND_DIRECT;
   std::uint64_t read_seq = 0;
-  std::vector<std::uint64_t> other_members;  ///< Everyone else in the conversation.
+  /// Groups: the group's last_seq when this user (last) joined; they see messages after it.
+  /// 0 for direct conversations.
+  std::uint64_t joined_seq = 0;
+  /// Everyone else in the conversation: always for direct conversations, and for groups only
+  /// when asked (membership(..., true)), since a group has up to 499 of them.
+  std::vector<std::uint64_t> other_members;
 };
 
 struct SyncPage {
@@ -146,8 +152,11 @@ class ServerStore {
                                                                    std::uint64_t b,
                                                                    bool create,
                                                                    UnixMillis now) = 0;
+  /// The user's current membership, or nullopt. `other_members` is filled for groups only
+  /// with `with_group_members`.
   virtual Result<std::optional<Membership>> membership(std::uint64_t conversation_id,
-                                                       std::uint64_t user_id) = 0;
+                                                       std::uint64_t user_id,
+                                                       bool with_group_members) = 0;
   /// The message `sender` sent earlier with this client_msg_id, if any (de-duplication).
   virtual Result<std::optional<v1::Message>> message_by_client_id(
       std::uint64_t sender, const std::string& client_msg_id) = 0;
@@ -159,10 +168,11 @@ class ServerStore {
   virtual Result<v1::LogEntry> append_log(std::uint64_t user_id, v1::LogEntry entry) = 0;
   virtual Result<SyncPage> sync(std::uint64_t user_id, std::uint64_t after_user_seq,
                                 std::uint32_t limit) = 0;
-  /// Newest first, seq < before_seq (0 = from the newest).
+  /// Newest first, after_seq < seq < before_seq (before_seq 0 = from the newest).
   virtual Result<std::vector<v1::Message>> history(std::uint64_t conversation_id,
                                                    std::uint64_t before_seq,
-                                                   std::uint32_t limit) = 0;
+                                                   std::uint32_t limit,
+                                                   std::uint64_t after_seq) = 0;
   /// Moves the read marker forward (clamping `seq` to the conversation's last seq) and returns
   /// the new marker, or nullopt if it was already at or past that point.
   virtual Result<std::optional<std::uint64_t>> advance_read_marker(std::uint64_t conversation_id,
@@ -173,6 +183,54 @@ class ServerStore {
       std::uint64_t conversation_id, std::uint64_t user_id, std::uint64_t seq) = 0;
   virtual Result<std::vector<v1::ConversationSummary>> conversations(std::uint64_t user_id) = 0;
   virtual Result<std::uint64_t> log_head(std::uint64_t user_id) = 0;
+
+  // --- Fan-out and receipts (sqlite_groups.cpp) -----------------------------------------------
+  /// Appends the same entry to the log of every current member of the conversation, set-based
+  /// (two statements, whatever the number of members), and returns each member's
+  /// (user_id, new user_seq), in no particular order.
+  virtual Result<std::vector<std::pair<std::uint64_t, std::uint64_t>>> append_log_to_members(
+      std::uint64_t conversation_id, const v1::LogEntry& entry) = 0;
+  /// The conversation's current members with their markers, join points and (groups) roles,
+  /// ordered by user id.
+  virtual Result<std::vector<v1::GroupMember>> members(std::uint64_t conversation_id) = 0;
+  /// The message with this seq, if any.
+  virtual Result<std::optional<v1::Message>> message_at(std::uint64_t conversation_id,
+                                                        std::uint64_t seq) = 0;
+
+  // --- Groups (sqlite_groups.cpp) -------------------------------------------------------------
+  /// The group `creator` created earlier with this client_group_id, if any.
+  virtual Result<std::optional<std::uint64_t>> group_by_client_id(
+      std::uint64_t creator, const std::string& client_group_id) = 0;
+  /// Creates an empty group conversation owned by `owner` (members are added with
+  /// add_group_members) and returns its id. An empty client_group_id is stored as none.
+  virtual Result<std::uint64_t> create_group(const std::string& name, std::uint64_t owner,
+                                             const std::string& client_group_id,
+                                             UnixMillis now) = 0;
+  /// The group without members (member_count filled in), or nullopt if there is none.
+  virtual Result<std::optional<v1::GroupInfo>> group(std::uint64_t group_id) = 0;
+  /// One current member (user, role, join point, markers), or nullopt.
+  virtual Result<std::optional<v1::GroupMember>> group_member(std::uint64_t group_id,
+                                                              std::uint64_t user_id) = 0;
+  /// True if `user_id` was a member of the group and left or was removed (and is not back).
+  virtual Result<bool> former_group_member(std::uint64_t group_id, std::uint64_t user_id) = 0;
+  /// Adds members with `role`. Their join point, read and delivery markers are the group's
+  /// current last_seq; a former membership of theirs is forgotten (kAlreadyExists if one is a
+  /// member already).
+  virtual Status add_group_members(std::uint64_t group_id,
+                                   const std::vector<std::uint64_t>& user_ids, v1::GroupRole role,
+                                   UnixMillis now) = 0;
+  /// Removes a current member and remembers them as a former one.
+  virtual Status remove_group_member(std::uint64_t group_id, std::uint64_t user_id,
+                                     UnixMillis now) = 0;
+  virtual Status set_group_role(std::uint64_t group_id, std::uint64_t user_id,
+                                v1::GroupRole role) = 0;
+  /// Records the owner (the member rows' roles are set separately with set_group_role).
+  virtual Status set_group_owner(std::uint64_t group_id, std::uint64_t owner_id) = 0;
+  virtual Status rename_group(std::uint64_t group_id, const std::string& name) = 0;
+  virtual Status dissolve_group(std::uint64_t group_id) = 0;
+  /// The groups `user_id` is a current member of (dissolved ones too), without members,
+  /// ordered by id.
+  virtual Result<std::vector<v1::GroupInfo>> groups_of(std::uint64_t user_id) = 0;
 };
 
 }  // namespace wechat::server

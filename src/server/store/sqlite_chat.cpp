@@ -68,12 +68,14 @@ Result<std::optional<std::uint64_t>> SqliteServerStore::direct_conversation(std:
 }
 
 Result<std::optional<Membership>> SqliteServerStore::membership(std::uint64_t conversation_id,
-                                                                std::uint64_t user_id) {
+                                                                std::uint64_t user_id,
+                                                                bool with_group_members) {
   Membership m;
   m.conversation_id = conversation_id;
   {
     WECHAT_ASSIGN_OR_RETURN(
-        auto st, db_.prepare_cached("SELECT c.kind, m.read_seq FROM conversation_members m "
+        auto st, db_.prepare_cached("SELECT c.kind, m.read_seq, m.joined_seq "
+                                    "FROM conversation_members m "
                                     "JOIN conversations c ON c.id = m.conversation_id "
                                     "WHERE m.conversation_id = ? AND m.user_id = ?"));
     WECHAT_TRY(st->bind_all(i64(conversation_id), i64(user_id)));
@@ -81,6 +83,10 @@ Result<std::optional<Membership>> SqliteServerStore::membership(std::uint64_t co
     if (!row) return std::optional<Membership>();
     m.kind = static_cast<v1::ConversationKind>(st->int64(0));
     m.read_seq = u64(st->int64(1));
+    m.joined_seq = u64(st->int64(2));
+  }
+  if (m.kind == v1::CONVERSATION_KIND_GROUP && !with_group_members) {
+    return std::optional<Membership>(std::move(m));
   }
   WECHAT_ASSIGN_OR_RETURN(
       auto st, db_.prepare_cached("SELECT user_id FROM conversation_members "
@@ -100,6 +106,19 @@ Result<std::optional<v1::Message>> SqliteServerStore::message_by_client_id(
       auto st, db_.prepare_cached(std::string("SELECT ") + kMessageColumns + " FROM messages m" +
                                   kMessageJoins + "WHERE m.sender_id = ? AND m.client_msg_id = ?"));
   WECHAT_TRY(st->bind_all(i64(sender), store::Blob{client_msg_id}));
+  WECHAT_ASSIGN_OR_RETURN(bool row, st->step());
+  if (!row) return std::optional<v1::Message>();
+  v1::Message m;
+  read_message(*st, 0, m);
+  return std::optional<v1::Message>(std::move(m));
+}
+
+Result<std::optional<v1::Message>> SqliteServerStore::message_at(std::uint64_t conversation_id,
+                                                                 std::uint64_t seq) {
+  WECHAT_ASSIGN_OR_RETURN(
+      auto st, db_.prepare_cached(std::string("SELECT ") + kMessageColumns + " FROM messages m" +
+                                  kMessageJoins + "WHERE m.conversation_id = ? AND m.seq = ?"));
+  WECHAT_TRY(st->bind_all(i64(conversation_id), i64(seq)));
   WECHAT_ASSIGN_OR_RETURN(bool row, st->step());
   if (!row) return std::optional<v1::Message>();
   v1::Message m;
@@ -199,15 +218,17 @@ Result<SyncPage> SqliteServerStore::sync(std::uint64_t user_id, std::uint64_t af
 
 Result<std::vector<v1::Message>> SqliteServerStore::history(std::uint64_t conversation_id,
                                                             std::uint64_t before_seq,
-                                                            std::uint32_t limit) {
+                                                            std::uint32_t limit,
+                                                            std::uint64_t after_seq) {
   WECHAT_ASSIGN_OR_RETURN(
       auto st, db_.prepare_cached(std::string("SELECT ") + kMessageColumns + " FROM messages m" +
                                   kMessageJoins +
-                                  "WHERE m.conversation_id = ? AND m.seq < ? "
+                                  "WHERE m.conversation_id = ? AND m.seq < ? AND m.seq > ? "
                                   "ORDER BY m.seq DESC LIMIT ?"));
   const std::int64_t before =
       before_seq == 0 ? std::numeric_limits<std::int64_t>::max() : i64(before_seq);
-  WECHAT_TRY(st->bind_all(i64(conversation_id), before, static_cast<std::int64_t>(limit)));
+  WECHAT_TRY(st->bind_all(i64(conversation_id), before, i64(after_seq),
+                          static_cast<std::int64_t>(limit)));
   std::vector<v1::Message> out;
   for (;;) {
     WECHAT_ASSIGN_OR_RETURN(bool row, st->step());
@@ -270,12 +291,19 @@ Result<std::vector<v1::ConversationSummary>> SqliteServerStore::conversations(
                       "peer.user_id, pu.username, peer.read_seq, peer.delivered_seq, "
                       "m.id IS NOT NULL, ") +
           kMessageColumns +
+          ", g.conversation_id IS NOT NULL, g.name, g.owner_id, g.created_at, g.dissolved, "
+          "CASE WHEN g.conversation_id IS NULL THEN 0 ELSE (SELECT count(*) FROM "
+          "conversation_members x WHERE x.conversation_id = c.id) END"
           " FROM conversation_members me JOIN conversations c ON c.id = me.conversation_id"
+          // The peer of a direct conversation; groups have no peer (they have `group`).
           " LEFT JOIN conversation_members peer ON peer.conversation_id = me.conversation_id"
-          "   AND peer.user_id != me.user_id"
+          "   AND peer.user_id != me.user_id AND c.kind = 1"
           " LEFT JOIN users pu ON pu.id = peer.user_id"
+          // A group member does not see messages from before their join point.
           " LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq"
+          "   AND m.seq > me.joined_seq"
           " LEFT JOIN users u ON u.id = m.sender_id"
+          " LEFT JOIN group_conversations g ON g.conversation_id = c.id"
           " WHERE me.user_id = ? ORDER BY c.id"));
   WECHAT_TRY(st->bind(1, i64(user_id)));
   std::vector<v1::ConversationSummary> out;
@@ -294,6 +322,16 @@ Result<std::vector<v1::ConversationSummary>> SqliteServerStore::conversations(
       s.set_peer_delivered_seq(u64(st->int64(7)));
     }
     if (st->int64(8) != 0) read_message(*st, 9, *s.mutable_last_message());
+    if (st->int64(19) != 0) {
+      auto* g = s.mutable_group();
+      g->set_group_id(s.conversation_id());
+      g->set_name(std::string(st->text(20)));
+      g->set_owner_id(u64(st->int64(21)));
+      g->set_created_at_ms(st->int64(22));
+      g->set_dissolved(st->int64(23) != 0);
+      g->set_member_count(static_cast<std::uint32_t>(st->int64(24)));
+      g->set_last_seq(s.last_seq());
+    }
   }
   return out;
 }

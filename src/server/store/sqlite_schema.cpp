@@ -107,12 +107,45 @@ CREATE TABLE user_log (
 ) WITHOUT ROWID;
 )sql";
 
+// Groups (issue 9). A group is a conversation of kind 2 with a group_conversations row; its
+// current members are its conversation_members rows (role 1-3, joined_seq = the join point), so
+// every membership check written for direct conversations holds for groups unchanged. Members
+// who left or were removed move to former_group_members: they are refused everything but
+// GetGroup. See docs/store-schema.md.
+constexpr std::string_view kVersion2 = R"sql(
+CREATE TABLE group_conversations (
+  conversation_id INTEGER PRIMARY KEY REFERENCES conversations(id),
+  name            TEXT    NOT NULL,
+  owner_id        INTEGER NOT NULL REFERENCES users(id),
+  creator_id      INTEGER NOT NULL REFERENCES users(id),
+  client_group_id BLOB,
+  created_at      INTEGER NOT NULL,
+  dissolved       INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX groups_by_client_id ON group_conversations(creator_id, client_group_id)
+  WHERE client_group_id IS NOT NULL;
+
+ALTER TABLE conversation_members ADD COLUMN role INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE conversation_members ADD COLUMN joined_at INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE former_group_members (
+  conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+  user_id         INTEGER NOT NULL REFERENCES users(id),
+  left_at         INTEGER NOT NULL,
+  left_seq        INTEGER NOT NULL,
+  PRIMARY KEY (conversation_id, user_id)
+) WITHOUT ROWID;
+)sql";
+
 constexpr std::array kMigrations = {
     store::Migration{1, kVersion1},
+    store::Migration{2, kVersion2},
 };
 
 }  // namespace
 
 Status migrate_server_schema(store::Database& db) { return store::migrate(db, kMigrations); }
+
+std::span<const store::Migration> server_schema_migrations() { return kMigrations; }
 
 }  // namespace wechat::server

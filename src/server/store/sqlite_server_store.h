@@ -3,10 +3,12 @@
 #define WECHAT_SERVER_STORE_SQLITE_SERVER_STORE_H_
 
 #include <memory>
+#include <span>
 #include <string>
 
 #include "server/store/server_store.h"
 #include "store/database.h"
+#include "store/migrations.h"
 
 namespace wechat::server {
 
@@ -68,7 +70,8 @@ class SqliteServerStore final : public ServerStore {
   Result<std::optional<std::uint64_t>> direct_conversation(std::uint64_t a, std::uint64_t b,
                                                            bool create, UnixMillis now) override;
   Result<std::optional<Membership>> membership(std::uint64_t conversation_id,
-                                               std::uint64_t user_id) override;
+                                               std::uint64_t user_id,
+                                               bool with_group_members) override;
   Result<std::optional<v1::Message>> message_by_client_id(
       std::uint64_t sender, const std::string& client_msg_id) override;
   Result<v1::Message> append_message(v1::Message message) override;
@@ -76,7 +79,7 @@ class SqliteServerStore final : public ServerStore {
   Result<SyncPage> sync(std::uint64_t user_id, std::uint64_t after_user_seq,
                         std::uint32_t limit) override;
   Result<std::vector<v1::Message>> history(std::uint64_t conversation_id, std::uint64_t before_seq,
-                                           std::uint32_t limit) override;
+                                           std::uint32_t limit, std::uint64_t after_seq) override;
   Result<std::optional<std::uint64_t>> advance_read_marker(std::uint64_t conversation_id,
                                                            std::uint64_t user_id,
                                                            std::uint64_t seq) override;
@@ -85,6 +88,30 @@ class SqliteServerStore final : public ServerStore {
                                                                 std::uint64_t seq) override;
   Result<std::vector<v1::ConversationSummary>> conversations(std::uint64_t user_id) override;
   Result<std::uint64_t> log_head(std::uint64_t user_id) override;
+
+  Result<std::vector<std::pair<std::uint64_t, std::uint64_t>>> append_log_to_members(
+      std::uint64_t conversation_id, const v1::LogEntry& entry) override;
+  Result<std::vector<v1::GroupMember>> members(std::uint64_t conversation_id) override;
+  Result<std::optional<v1::Message>> message_at(std::uint64_t conversation_id,
+                                                std::uint64_t seq) override;
+  Result<std::optional<std::uint64_t>> group_by_client_id(
+      std::uint64_t creator, const std::string& client_group_id) override;
+  Result<std::uint64_t> create_group(const std::string& name, std::uint64_t owner,
+                                     const std::string& client_group_id, UnixMillis now) override;
+  Result<std::optional<v1::GroupInfo>> group(std::uint64_t group_id) override;
+  Result<std::optional<v1::GroupMember>> group_member(std::uint64_t group_id,
+                                                      std::uint64_t user_id) override;
+  Result<bool> former_group_member(std::uint64_t group_id, std::uint64_t user_id) override;
+  Status add_group_members(std::uint64_t group_id, const std::vector<std::uint64_t>& user_ids,
+                           v1::GroupRole role, UnixMillis now) override;
+  Status remove_group_member(std::uint64_t group_id, std::uint64_t user_id,
+                             UnixMillis now) override;
+  Status set_group_role(std::uint64_t group_id, std::uint64_t user_id,
+                        v1::GroupRole role) override;
+  Status set_group_owner(std::uint64_t group_id, std::uint64_t owner_id) override;
+  Status rename_group(std::uint64_t group_id, const std::string& name) override;
+  Status dissolve_group(std::uint64_t group_id) override;
+  Result<std::vector<v1::GroupInfo>> groups_of(std::uint64_t user_id) override;
 
  private:
   explicit SqliteServerStore(store::Database db) : db_(std::move(db)) {}
@@ -99,6 +126,9 @@ class SqliteServerStore final : public ServerStore {
 
 /// The schema migrations of the server database (sqlite_schema.cpp).
 Status migrate_server_schema(store::Database& db);
+
+/// Every migration of the server schema, oldest first (for upgrade tests).
+std::span<const store::Migration> server_schema_migrations();
 
 }  // namespace wechat::server
 
