@@ -4,7 +4,7 @@
 # AddressSanitizer + UndefinedBehaviorSanitizer, the client and transport suites under
 # ThreadSanitizer, and a short run of every fuzz target.
 # Installs what it needs first. Set WECHAT_SKIP_SANITIZE=1 or WECHAT_SKIP_FUZZ=1 to skip stages
-# locally (WECHAT_SKIP_TSAN=1 too); CI runs them all.
+# locally (WECHAT_SKIP_TSAN=1 and WECHAT_SKIP_BENCH=1 too); CI runs them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -50,6 +50,13 @@ if [[ "${WECHAT_SKIP_TSAN:-0}" != 1 ]]; then
   stage "tests (TSan)"
   TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
     ctest --test-dir build-tsan -j "$jobs" --output-on-failure -R '^(client_tests|transport_tests):'
+fi
+
+if [[ "${WECHAT_SKIP_BENCH:-0}" != 1 ]]; then
+  # The benchmark harness must never rot: its smoke profile runs every workload briefly against
+  # the main build. Figures from a shared CI machine mean nothing; the report stays in build/.
+  stage "benchmark smoke (bench/run smoke)"
+  BENCH_BUILD_DIR="$root/build" BENCH_DOC="$root/build/bench-smoke.md" ./bench/run smoke
 fi
 
 if [[ "${WECHAT_SKIP_FUZZ:-0}" != 1 ]]; then

@@ -25,6 +25,18 @@ StoreExecutor::StoreExecutor(std::unique_ptr<ServerStore> store, PushRouter& rou
 
 StoreExecutor::~StoreExecutor() { stop(); }
 
+void StoreExecutor::attach_io(asio::any_io_executor io) {
+  std::lock_guard lock(mutex_);
+  completions_.emplace(asio::make_strand(io));
+  io_.emplace(std::move(io));
+}
+
+void StoreExecutor::detach_io() {
+  std::lock_guard lock(mutex_);
+  completions_.reset();
+  io_.reset();
+}
+
 void StoreExecutor::start() {
   std::lock_guard lock(mutex_);
   if (started_) return;
@@ -36,6 +48,9 @@ void StoreExecutor::stop() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
+    // Staged work was accepted: it runs in the final batches like the rest of the queue.
+    for (auto& job : staged_) queue_.push_back(std::move(job));
+    staged_.clear();
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
@@ -50,10 +65,18 @@ void StoreExecutor::stop() {
 }
 
 void StoreExecutor::submit(Job job) {
+  bool staged = false;
+  bool post_flush = false;
   {
     std::lock_guard lock(mutex_);
     if (!closed_) {
-      queue_.push_back(std::move(job));
+      if (io_ && !stopping_) {
+        staged_.push_back(std::move(job));
+        staged = true;
+        post_flush = !std::exchange(flush_posted_, true);
+      } else {
+        queue_.push_back(std::move(job));
+      }
       job.done = nullptr;
     }
   }
@@ -61,12 +84,27 @@ void StoreExecutor::submit(Job job) {
     job.done(Status(Error::kCancelled, "server is shutting down"));
     return;
   }
+  if (!staged) {
+    wake_.notify_one();
+  } else if (post_flush) {
+    // Runs after the handlers already queued on the loop, which may stage more jobs.
+    asio::post(*io_, [this] { flush_staged(); });
+  }
+}
+
+void StoreExecutor::flush_staged() {
+  {
+    std::lock_guard lock(mutex_);
+    flush_posted_ = false;
+    if (staged_.empty()) return;  // stop() took them
+    for (auto& job : staged_) queue_.push_back(std::move(job));
+    staged_.clear();
+  }
   wake_.notify_one();
 }
 
 void StoreExecutor::loop() {
   std::vector<Job> batch;
-  batch.reserve(max_batch_);
   for (;;) {
     {
       std::unique_lock lock(mutex_);
@@ -108,7 +146,22 @@ void StoreExecutor::run_batch(std::vector<Job>& jobs) {
     status = Status(Error::kStorage, "the server could not store this: " + status.message());
   } else {
     batches_.fetch_add(1, std::memory_order_relaxed);
-    // Pushes go out in batch order from this one thread: per user, in user_seq order.
+  }
+  if (!completions_) {
+    finish_batch(effects, jobs, status);
+    return;
+  }
+  // One handler per batch on the I/O side; the strand keeps batches in commit order.
+  auto work = [this, effects = std::move(effects), jobs = std::move(jobs), status]() mutable {
+    finish_batch(effects, jobs, status);
+  };
+  jobs.clear();
+  asio::post(*completions_, std::move(work));
+}
+
+void StoreExecutor::finish_batch(std::vector<Effects>& effects, std::vector<Job>& jobs,
+                                 const Status& status) {
+  if (status.ok()) {
     for (auto& e : effects) {
       for (auto& item : e.items()) {
         if (item.frame) {

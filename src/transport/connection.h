@@ -10,7 +10,6 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -26,6 +25,10 @@ class context;
 }  // namespace asio::ssl
 
 namespace wechat::transport {
+
+namespace detail {
+class TlsSocket;
+}  // namespace detail
 
 /// Limits and timers of one connection.
 struct ConnectionOptions {
@@ -163,7 +166,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::any_io_executor executor() const { return strand_; }
 
  private:
-  struct Stream;  // the type-erased socket (plain or TLS), in connection.cpp
   enum class State { kIdle, kHandshaking, kOpen, kDraining, kShuttingDown, kClosed };
 
   Connection(asio::ip::tcp::socket socket, std::shared_ptr<asio::ssl::context> tls, TlsRole role,
@@ -179,11 +181,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void open();
   void read();
   void on_read(const std::error_code& ec, std::size_t n);
+  void on_readable(const std::error_code& ec);
   void deliver(v1::Frame&& frame);
   void enqueue(std::shared_ptr<const std::string> encoded);
   void enqueue_control(const v1::Frame& frame);
   void write();
   void on_write(const std::error_code& ec, std::size_t bytes);
+  /// Drops the first n queued frames (moved into in_flight_ or coalesced_ already).
+  void take_from_queue(std::size_t n);
+  asio::steady_timer& deadline_timer();
+  asio::steady_timer& heartbeat_timer();
   void begin_close();
   void shut_down();
   void fail(Status status);
@@ -198,9 +205,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   const asio::any_io_executor strand_;
   const ConnectionOptions options_;
   const std::string remote_address_;
-  const std::shared_ptr<asio::ssl::context> tls_;  // keeps the context alive for the stream
+  const std::shared_ptr<asio::ssl::context> tls_;  // keeps the SSL_CTX alive for the session
   const TlsRole role_;
-  std::unique_ptr<Stream> stream_;
+  asio::ip::tcp::socket socket_;
+  // TLS only, on socket_ (declared after it: destroyed first). Null for plain TCP.
+  std::unique_ptr<detail::TlsSocket> tls_socket_;
 
   std::atomic<std::size_t> queued_bytes_{0};
   std::atomic<bool> stopping_{false};  // close()/abort() called: stop sending and delivering
@@ -218,9 +227,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool peer_closed_ = false;         // EOF seen while draining; no more reads
   std::unique_ptr<char[]> discard_;  // read target while closing: frames are no longer parsed
 
-  std::deque<std::shared_ptr<const std::string>> queue_;
+  // A vector, not a deque: libstdc++'s deque allocates ~600 bytes even when empty, and an idle
+  // connection should cost as little as possible. Writes take a prefix of it at once.
+  std::vector<std::shared_ptr<const std::string>> queue_;
   std::vector<std::shared_ptr<const std::string>> in_flight_;
-  std::string coalesced_;        // TLS: small frames copied together so one SSL_write covers them
+  std::string coalesced_;        // TLS: small frames copied together into few records
   std::size_t batch_bytes_ = 0;  // bytes of the outstanding write, returned to queued_bytes_
   bool writing_ = false;
 
@@ -229,8 +240,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::chrono::steady_clock::time_point last_sent_;
   std::uint64_t next_ping_nonce_ = 1;
   asio::steady_timer idle_timer_;
-  asio::steady_timer heartbeat_timer_;
-  asio::steady_timer deadline_timer_;  // handshake or graceful-close deadline
+  // Created on first use: most server connections never heartbeat and rarely close gracefully.
+  std::unique_ptr<asio::steady_timer> heartbeat_timer_;
+  std::unique_ptr<asio::steady_timer> deadline_timer_;  // handshake or graceful-close deadline
 
   std::shared_ptr<void> listener_slot_;  // released on close: the Listener's connection count
 };

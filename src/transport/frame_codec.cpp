@@ -88,6 +88,13 @@ void FrameDecoder::append(std::string_view bytes) {
   end_ += bytes.size();
 }
 
+void FrameDecoder::release_if_empty() noexcept {
+  if (buffered_bytes() == 0 && !storage_.empty()) {
+    std::vector<char>().swap(storage_);
+    begin_ = end_ = 0;
+  }
+}
+
 Status FrameDecoder::fail(Status status) {
   error_ = std::move(status);
   std::vector<char>().swap(storage_);

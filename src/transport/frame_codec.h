@@ -91,6 +91,8 @@ class FrameDecoder {
 
   /// Bytes buffered and not yet returned as frames (0 between frames).
   std::size_t buffered_bytes() const noexcept { return end_ - begin_; }
+  /// Frees the buffer when it holds no bytes (idle connections then cost no buffer memory).
+  void release_if_empty() noexcept;
   /// True once next() has reported an error.
   bool failed() const noexcept { return !error_.ok(); }
   std::size_t max_frame_bytes() const noexcept { return max_frame_bytes_; }

@@ -66,14 +66,15 @@ asio::awaitable<Reply> handle_send_message(ServerContext& c, Session& s,
       WECHAT_ASSIGN_OR_RETURN(auto earlier, store.message_by_client_id(me.user_id, cid));
       if (earlier) return ack_of(*earlier, true);
 
-      WECHAT_ASSIGN_OR_RETURN(auto recipient, store.user_by_id(to));
-      if (!recipient) return Status(Error::kNotFound, "no such user");
-      if (!allow_strangers) {
-        WECHAT_ASSIGN_OR_RETURN(bool friends, store.are_friends(me.user_id, to));
-        if (!friends) return Status(Error::kNotFriends, "you can only message friends");
+      WECHAT_ASSIGN_OR_RETURN(const auto route, store.direct_route(me.user_id, to));
+      if (!route.recipient_exists) return Status(Error::kNotFound, "no such user");
+      if (!allow_strangers && !route.friends) {
+        return Status(Error::kNotFriends, "you can only message friends");
       }
-      WECHAT_ASSIGN_OR_RETURN(auto conversation,
-                              store.direct_conversation(me.user_id, to, true, now));
+      std::optional<std::uint64_t> conversation = route.conversation_id;
+      if (!conversation) {
+        WECHAT_ASSIGN_OR_RETURN(conversation, store.direct_conversation(me.user_id, to, true, now));
+      }
       v1::Message message;
       message.set_conversation_id(*conversation);
       message.set_sender_id(me.user_id);

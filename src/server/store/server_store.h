@@ -147,6 +147,14 @@ class ServerStore {
   virtual Result<std::vector<std::uint64_t>> friend_ids(std::uint64_t user_id) = 0;
 
   // --- Conversations, messages, the per-user log ----------------------------------------------
+  /// What a direct message from `sender` to `recipient` needs checked, in one lookup: the hot
+  /// path of SendMessage.
+  struct DirectRoute {
+    bool recipient_exists = false;
+    bool friends = false;
+    std::optional<std::uint64_t> conversation_id;  ///< nullopt until their first message
+  };
+  virtual Result<DirectRoute> direct_route(std::uint64_t sender, std::uint64_t recipient) = 0;
   /// The direct conversation of a and b; created (with both as members) when `create`.
   virtual Result<std::optional<std::uint64_t>> direct_conversation(std::uint64_t a,
                                                                    std::uint64_t b,

@@ -33,6 +33,24 @@ void read_message(const store::Statement& st, int first, v1::Message& m) {
 
 }  // namespace
 
+Result<ServerStore::DirectRoute> SqliteServerStore::direct_route(std::uint64_t sender,
+                                                                  std::uint64_t recipient) {
+  WECHAT_ASSIGN_OR_RETURN(
+      auto st,
+      db_.prepare_cached("SELECT EXISTS (SELECT 1 FROM friendships WHERE user_id = ?1 AND "
+                         "friend_id = ?2), (SELECT conversation_id FROM direct_conversations "
+                         "WHERE user_lo = ?3 AND user_hi = ?4) FROM users WHERE id = ?2"));
+  WECHAT_TRY(st->bind_all(i64(sender), i64(recipient), i64(std::min(sender, recipient)),
+                          i64(std::max(sender, recipient))));
+  WECHAT_ASSIGN_OR_RETURN(const bool row, st->step());
+  DirectRoute route;
+  if (!row) return route;
+  route.recipient_exists = true;
+  route.friends = st->int64(0) != 0;
+  if (!st->is_null(1)) route.conversation_id = u64(st->int64(1));
+  return route;
+}
+
 Result<std::optional<std::uint64_t>> SqliteServerStore::direct_conversation(std::uint64_t a,
                                                                             std::uint64_t b,
                                                                             bool create,

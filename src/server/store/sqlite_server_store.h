@@ -67,6 +67,7 @@ class SqliteServerStore final : public ServerStore {
   Result<std::vector<FriendRow>> friends(std::uint64_t user_id) override;
   Result<std::vector<std::uint64_t>> friend_ids(std::uint64_t user_id) override;
 
+  Result<DirectRoute> direct_route(std::uint64_t sender, std::uint64_t recipient) override;
   Result<std::optional<std::uint64_t>> direct_conversation(std::uint64_t a, std::uint64_t b,
                                                            bool create, UnixMillis now) override;
   Result<std::optional<Membership>> membership(std::uint64_t conversation_id,
