@@ -68,6 +68,7 @@ class [[gnu::visibility("hidden")]] Server::Impl {
 
   std::mutex sessions_mutex_;
   std::vector<std::weak_ptr<server::Session>> sessions_;
+  std::size_t sweep_at_ = 64;  ///< sessions_.size() at which ended sessions are swept out
   bool stopped_ = false;
   bool started_ = false;
 };
@@ -168,8 +169,12 @@ void Server::Impl::on_accept(std::shared_ptr<transport::Connection> connection) 
   {
     std::lock_guard lock(sessions_mutex_);
     if (stopped_) return;
-    // Forget sessions that ended, so the list tracks live connections only.
-    std::erase_if(sessions_, [](const auto& w) { return w.expired(); });
+    // Forget sessions that ended, so the list tracks live connections; sweeping only when the
+    // list has doubled keeps each accept O(1) amortised (a sweep per accept was quadratic).
+    if (sessions_.size() >= sweep_at_) {
+      std::erase_if(sessions_, [](const auto& w) { return w.expired(); });
+      sweep_at_ = std::max<std::size_t>(64, 2 * sessions_.size());
+    }
     sessions_.push_back(session);
   }
   session->start();
