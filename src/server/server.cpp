@@ -5,6 +5,7 @@
 
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
 #include <filesystem>
 #include <mutex>
 #include <thread>
@@ -29,6 +30,8 @@ namespace {
 /// Worker threads (scrypt, mail) yield to I/O and storage: at nice 10 a saturated pool gets
 /// about a tenth of a contended core, and all of an idle one.
 constexpr int kWorkerNice = 10;
+/// How often expired sessions and verification codes are deleted.
+constexpr std::chrono::minutes kSweepInterval{10};
 }  // namespace
 
 // Hidden: a nested class would otherwise inherit Server's WECHAT_API and export its internals.
@@ -47,6 +50,7 @@ class [[gnu::visibility("hidden")]] Server::Impl {
  private:
   Status prepare_tls();
   Status prepare_mailer();
+  void schedule_sweep();
   void on_accept(std::shared_ptr<transport::Connection> connection);
 
   // Declaration order is destruction order reversed: the I/O loop (and every coroutine frame
@@ -64,6 +68,7 @@ class [[gnu::visibility("hidden")]] Server::Impl {
   asio::io_context io_{options_.io_threads == 1 ? 1 : ASIO_CONCURRENCY_HINT_DEFAULT};
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::vector<std::thread> io_threads_;
+  std::optional<asio::steady_timer> sweep_timer_;
   std::unique_ptr<transport::Listener> listener_;
 
   std::mutex sessions_mutex_;
@@ -157,11 +162,33 @@ Status Server::Impl::start() {
   store_->attach_io(io_.get_executor());
   store_->start();
   work_.emplace(io_.get_executor());
+  sweep_timer_.emplace(io_);
+  schedule_sweep();
   for (unsigned i = 0; i < options_.io_threads; ++i) io_threads_.emplace_back([this] { io_.run(); });
   started_ = true;
   log_.info("listening on {}:{} ({})", options_.listen_host, port_,
             options_.plaintext ? "plaintext" : "TLS");
   return {};
+}
+
+void Server::Impl::schedule_sweep() {
+  sweep_timer_->expires_after(kSweepInterval);
+  sweep_timer_->async_wait([this](const std::error_code& ec) {
+    if (ec) return;
+    server::StoreExecutor::Job job;
+    job.work = [now = clock_->now_ms(), log = log_](server::ServerStore& store, server::Effects&) {
+      auto removed = store.sweep_expired(now);
+      if (!removed.ok()) {
+        log.warn("sweeping expired sessions and codes failed: {}", removed.status().to_string());
+        return false;
+      }
+      if (*removed > 0) log.debug("swept {} expired sessions and codes", *removed);
+      return true;
+    };
+    job.done = [](const Status&) {};
+    store_->submit(std::move(job));
+    schedule_sweep();
+  });
 }
 
 void Server::Impl::on_accept(std::shared_ptr<transport::Connection> connection) {
@@ -219,6 +246,7 @@ void Server::Impl::stop() {
   io_.stop();
   for (auto& t : io_threads_) t.join();
   io_threads_.clear();
+  sweep_timer_.reset();
   store_->detach_io();
 }
 

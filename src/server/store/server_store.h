@@ -117,6 +117,9 @@ class ServerStore {
   virtual Result<std::optional<SessionRow>> session_by_token_hash(const std::string& hash) = 0;
   virtual Status delete_session(std::uint64_t device_id) = 0;
   virtual Status delete_sessions_of_user(std::uint64_t user_id) = 0;
+  /// Deletes sessions and verification codes that expired before `now` (they are refused when
+  /// read anyway; this keeps them from piling up). Returns how many rows went.
+  virtual Result<std::uint64_t> sweep_expired(UnixMillis now) = 0;
 
   // --- Users and friends ----------------------------------------------------------------------
   /// Users whose username starts with `prefix`, ordered by username, excluding `except_user`.

@@ -198,6 +198,17 @@ Status SqliteServerStore::delete_sessions_of_user(std::uint64_t user_id) {
   return st->run(i64(user_id));
 }
 
+Result<std::uint64_t> SqliteServerStore::sweep_expired(UnixMillis now) {
+  std::uint64_t removed = 0;
+  for (const char* sql : {"DELETE FROM sessions WHERE expires_at < ?",
+                          "DELETE FROM verification_codes WHERE expires_at < ?"}) {
+    WECHAT_ASSIGN_OR_RETURN(auto st, db_.prepare_cached(sql));
+    WECHAT_TRY(st->run(now));
+    removed += static_cast<std::uint64_t>(db_.changes());
+  }
+  return removed;
+}
+
 Result<std::uint64_t> SqliteServerStore::log_head(std::uint64_t user_id) {
   WECHAT_ASSIGN_OR_RETURN(auto st, db_.prepare_cached("SELECT log_head FROM users WHERE id = ?"));
   WECHAT_ASSIGN_OR_RETURN(auto head, st->query_int64(i64(user_id)));

@@ -47,6 +47,7 @@ class SqliteServerStore final : public ServerStore {
   Result<std::optional<SessionRow>> session_by_token_hash(const std::string& hash) override;
   Status delete_session(std::uint64_t device_id) override;
   Status delete_sessions_of_user(std::uint64_t user_id) override;
+  Result<std::uint64_t> sweep_expired(UnixMillis now) override;
 
   Result<std::vector<v1::UserInfo>> search_users_by_prefix(const std::string& prefix,
                                                           std::uint32_t limit,
