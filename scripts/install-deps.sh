@@ -8,6 +8,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libasio-dev libprotobuf-dev protobuf-compiler libsqlite3-dev libssl-dev openssl
   libfmt-dev libcli11-dev doctest-dev libcurl4-openssl-dev libncurses-dev
+  libpq-dev postgresql
   clang libclang-rt-14-dev
   python3 tmux
 )

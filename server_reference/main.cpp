@@ -63,6 +63,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--data-dir", options.data_dir, "Folder for the database, certificate and mail")
       ->capture_default_str();
+  app.add_option("--store", options.store_url,
+                 "Durable state: empty for SQLite in DATA_DIR, or postgresql://user@host:port/db "
+                 "(give the password through PGPASSWORD or ~/.pgpass, not here)");
   app.add_option("--tls-cert", options.tls_cert_file, "PEM certificate (chain) to serve");
   app.add_option("--tls-key", options.tls_key_file, "PEM private key of --tls-cert");
   app.add_flag("--plaintext", options.plaintext, "No TLS (only for loopback testing)");

@@ -57,6 +57,11 @@ struct ServerOptions {
   std::string listen_host = "127.0.0.1";  ///< Default: loopback only.
   std::uint16_t listen_port = 7600;       ///< 0 picks a free port (see Server::port()).
   std::string data_dir;                   ///< REQUIRED: holds server.db (and a generated cert).
+  /// Where durable state lives. Empty: SQLite, server.db in data_dir (one machine).
+  /// "postgresql://user@host:port/db" (libpq URI syntax, "postgres://" too): a PostgreSQL
+  /// database that several servers may share (docs/cluster.md); data_dir then holds only the
+  /// generated certificate and the development mail. Default: empty.
+  std::string store_url;
 
   /// TLS is on unless `plaintext`. With no cert/key given, a self-signed certificate is
   /// generated in data_dir on first start and reused afterwards.

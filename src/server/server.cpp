@@ -16,6 +16,7 @@
 #include "server/mail/mailer.h"
 #include "server/server_context.h"
 #include "server/session.h"
+#include "server/store/pg/pg_server_store.h"
 #include "server/store/sqlite_server_store.h"
 #include "server/store_executor.h"
 #include "server/worker_pool.h"
@@ -138,10 +139,17 @@ Status Server::Impl::start() {
   WECHAT_TRY(prepare_tls());
   WECHAT_TRY(prepare_mailer());
 
-  server::SqliteServerStore::Options store_options;
-  store_options.path = (fs::path(options_.data_dir) / "server.db").string();
-  store_options.synced = options_.durability == Durability::kSynced;
-  WECHAT_ASSIGN_OR_RETURN(auto store, server::SqliteServerStore::open(store_options));
+  std::unique_ptr<server::ServerStore> store;
+  if (options_.store_url.empty()) {
+    server::SqliteServerStore::Options store_options;
+    store_options.path = (fs::path(options_.data_dir) / "server.db").string();
+    store_options.synced = options_.durability == Durability::kSynced;
+    WECHAT_ASSIGN_OR_RETURN(store, server::SqliteServerStore::open(store_options));
+  } else if (server::is_postgresql_url(options_.store_url)) {
+    WECHAT_ASSIGN_OR_RETURN(store, server::PgServerStore::open(options_.store_url));
+  } else {
+    return Status(Error::kInvalidArgument, "store_url must be empty or postgresql://...");
+  }
   store_ = std::make_unique<server::StoreExecutor>(std::move(store), router_,
                                                    log_.with_component("store"));
   workers_ = std::make_unique<server::WorkerPool>(options_.worker_threads, kWorkerNice);
