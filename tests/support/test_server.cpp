@@ -17,6 +17,11 @@ TestServer::TestServer(Tweak tweak)
 
 TestServer::~TestServer() { stop(); }
 
+TestServer::Tweak& TestServer::default_tweak() {
+  static Tweak tweak;
+  return tweak;
+}
+
 void TestServer::start() {
   ServerOptions options;
   options.listen_port = 0;
@@ -32,6 +37,7 @@ void TestServer::start() {
   options.rate_limits.requests_per_user_per_second = 1e9;
   options.rate_limits.request_burst_per_user = 1e9;
   if (tweak_) tweak_(options);
+  if (default_tweak()) default_tweak()(options);
   auto server = Server::start(options);
   REQUIRE_MESSAGE(server.ok(), server.status().to_string());
   server_ = std::move(*server);

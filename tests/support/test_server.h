@@ -20,6 +20,10 @@ class TestServer {
   using Tweak = std::function<void(ServerOptions&)>;
 
   explicit TestServer(Tweak tweak = {});
+
+  /// Applied to every TestServer's options after its own tweak: how a test binary runs the
+  /// same suites on another store (tests/integration/server_pg sets a PostgreSQL store_url).
+  static Tweak& default_tweak();
   ~TestServer();
 
   void start();

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Runs the unchanged server integration tests against PostgreSQL.
 //
-// The test binary is linked with -Wl,--wrap=<Server::start>: every wechat::Server the tests
-// start (through TestServer, tests/support) comes here first and gets a store_url naming a
-// schema of its own on the test PostgreSQL server. The test sources stay those of
-// tests/integration/server; only the store under them changes.
+// Installs TestServer::default_tweak: every server the tests start (through TestServer,
+// tests/support) gets a store_url naming a schema of its own on the test PostgreSQL server. The
+// test sources stay those of tests/integration/server; only the store under them changes.
 #include "pg_test_env.h"
 
 #include <doctest/doctest.h>
@@ -17,6 +16,7 @@
 #include <vector>
 
 #include "server/store/pg/pg_connection.h"
+#include "support/test_server.h"
 #include "wechat/server.h"
 
 namespace wechat::testing::pg {
@@ -82,15 +82,14 @@ std::string store_url_for(const std::string& data_dir) {
 
 }  // namespace wechat::testing::pg
 
-// The --wrap pair for wechat::Server::start(ServerOptions) (its Itanium mangled name). Same
-// signature and calling convention as the member: it is static, so there is no `this`.
-using StartResult = wechat::Result<std::unique_ptr<wechat::Server>>;
-extern "C" StartResult __real__ZN6wechat6Server5startENS_13ServerOptionsE(  // NOLINT
-    wechat::ServerOptions options);
-extern "C" StartResult __wrap__ZN6wechat6Server5startENS_13ServerOptionsE(  // NOLINT
-    wechat::ServerOptions options) {
-  if (options.store_url.empty()) {
-    options.store_url = wechat::testing::pg::store_url_for(options.data_dir);
-  }
-  return __real__ZN6wechat6Server5startENS_13ServerOptionsE(std::move(options));
-}
+// Every TestServer of this binary (tests/support) gets a store_url naming a schema of its own.
+namespace {
+const bool installed = [] {
+  wechat::testing::TestServer::default_tweak() = [](wechat::ServerOptions& options) {
+    if (options.store_url.empty()) {
+      options.store_url = wechat::testing::pg::store_url_for(options.data_dir);
+    }
+  };
+  return true;
+}();
+}  // namespace
