@@ -2,6 +2,7 @@
 // wechat-server: the reference server, a thin command line over wechat::Server.
 #include <CLI/CLI.hpp>
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <chrono>
 #include <cstdio>
@@ -30,6 +31,25 @@ bool parse_listen(const std::string& text, std::string& host, std::uint16_t& por
     return false;
   }
   return !host.empty();
+}
+
+/// A server holds one descriptor per connection: the soft open-file limit (often 1,024) goes
+/// up to the hard one, and a --max-connections the hard limit cannot hold is said up front.
+void raise_open_file_limit(std::size_t max_connections) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    (void)setrlimit(RLIMIT_NOFILE, &limit);
+  }
+  // Headroom for the database, its WAL, the listener, mail and the loop's own descriptors.
+  constexpr std::size_t kReserved = 64;
+  if (limit.rlim_cur != RLIM_INFINITY && max_connections + kReserved > limit.rlim_cur) {
+    std::fprintf(stderr,
+                 "wechat-server: the open-file limit (%llu) is below --max-connections %zu plus "
+                 "%zu; connections past the limit wait (raise it with ulimit -n)\n",
+                 static_cast<unsigned long long>(limit.rlim_cur), max_connections, kReserved);
+  }
 }
 
 wechat::LogSink stderr_sink() {
@@ -90,6 +110,10 @@ int main(int argc, char** argv) {
   app.add_option("--io-threads", options.io_threads, "Network threads")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
+  app.add_option("--max-connections", options.max_connections,
+                 "Most connections held at once (the open-file limit must allow them)")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
   app.add_flag("--allow-strangers", options.allow_strangers,
                "Allow messages between users who are not friends");
   app.add_option("--max-group-members", options.max_group_members,
@@ -102,6 +126,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "wechat-server: --listen wants HOST:PORT, not '%s'\n", listen.c_str());
     return 2;
   }
+  raise_open_file_limit(options.max_connections);
   // The SMTP password comes from the environment, never the command line (visible in ps).
   if (const char* pw = std::getenv("WECHAT_SMTP_PASSWORD")) options.mail.smtp_password = pw;
   static const std::pair<const char*, wechat::LogLevel> kLevels[] = {
