@@ -61,7 +61,6 @@ Connection::Connection(tcp::socket socket, std::shared_ptr<asio::ssl::context> t
       options_(std::move(options)),
       remote_address_(format_endpoint(socket)),
       tls_(std::move(tls)),
-      role_(role),
       socket_(std::move(socket)),
       tls_socket_(tls_ ? std::make_unique<TlsSocket>(socket_, tls_->native_handle(),
                                                      role == TlsRole::kServer
@@ -174,10 +173,12 @@ void Connection::do_start(ConnectionHandler handler) {
     self->finish(Status(Error::kTimeout, fmt::format("TLS handshake not done within {} ms",
                                                      self->options_.handshake_timeout.count())));
   });
-  // The side (role_) was fixed when the session was created.
+  // The side (client or server) was fixed when the session was created.
   tls_socket_->async_handshake([self = shared_from_this()](const std::error_code& ec) {
     if (self->state_ != State::kHandshaking) return;  // timed out or aborted meanwhile
-    self->deadline_timer().cancel();
+    // Not kept for the connection's life: most connections never close gracefully.
+    // Destroying it aborts its pending wait.
+    self->deadline_timer_.reset();
     if (ec) {
       self->finish(detail::tls_handshake_failure(self->tls_socket_->native_handle(), ec));
       return;

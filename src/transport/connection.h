@@ -206,7 +206,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   const ConnectionOptions options_;
   const std::string remote_address_;
   const std::shared_ptr<asio::ssl::context> tls_;  // keeps the SSL_CTX alive for the session
-  const TlsRole role_;
   asio::ip::tcp::socket socket_;
   // TLS only, on socket_ (declared after it: destroyed first). Null for plain TCP.
   std::unique_ptr<detail::TlsSocket> tls_socket_;
