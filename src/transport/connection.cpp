@@ -4,18 +4,19 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <asio/ssl/context.hpp>
 #include <asio/ssl/error.hpp>
-#include <asio/ssl/stream.hpp>
 #include <utility>
 
 #include "transport/tls_internal.h"
+#include "transport/tls_socket.h"
 
 namespace wechat::transport {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 using asio::ip::tcp;
-using TlsStream = asio::ssl::stream<tcp::socket>;
+using detail::TlsSocket;
 
 // Reads start small so ten thousand idle connections cost little, and double while the peer
 // keeps filling them (a burst, or one large frame).
@@ -26,8 +27,8 @@ constexpr std::size_t kDiscardSize = std::size_t{4} << 10;
 // One plain-TCP write gathers at most this much (one writev; Linux takes up to 1024 iovecs).
 constexpr std::size_t kMaxGatherBuffers = 64;
 constexpr std::size_t kMaxGatherBytes = std::size_t{1} << 20;
-// asio::ssl writes one buffer per SSL_write, so for TLS small frames are copied into one buffer
-// of up to this size: one SSL_write, four 16 KiB records, one socket write.
+// Each SSL_write of a separate frame would be a record (and a send) of its own, so for TLS small
+// frames are copied into one buffer of up to this size: four full 16 KiB records at most.
 constexpr std::size_t kCoalesceBytes = std::size_t{64} << 10;
 
 std::string format_endpoint(const tcp::socket& socket) {
@@ -47,31 +48,6 @@ Status io_failure(const char* what, const std::error_code& ec) {
 
 }  // namespace
 
-// The socket, either plain or wrapped in TLS. Operations are written once as generic lambdas
-// and instantiated for both through visit(): no virtual calls. The TLS stream (several hundred
-// bytes, plus asio's record buffers) is allocated only for TLS connections.
-struct Connection::Stream {
-  explicit Stream(tcp::socket socket) : plain(std::move(socket)) {}
-  Stream(tcp::socket socket, asio::ssl::context& ctx)
-      : plain(socket.get_executor()), tls_stream(std::make_unique<TlsStream>(std::move(socket), ctx)) {}
-
-  tcp::socket& socket() { return tls_stream ? tls_stream->next_layer() : plain; }
-  // REQUIRES: a TLS stream.
-  TlsStream& tls() { return *tls_stream; }
-
-  template <typename F>
-  void visit(F&& f) {
-    if (tls_stream) {
-      f(*tls_stream);
-    } else {
-      f(plain);
-    }
-  }
-
-  tcp::socket plain;  // unused (never opened) when TLS owns the socket
-  std::unique_ptr<TlsStream> tls_stream;
-};
-
 std::shared_ptr<Connection> Connection::create(tcp::socket socket,
                                                std::shared_ptr<asio::ssl::context> tls,
                                                TlsRole role, ConnectionOptions options) {
@@ -85,9 +61,12 @@ Connection::Connection(tcp::socket socket, std::shared_ptr<asio::ssl::context> t
       options_(std::move(options)),
       remote_address_(format_endpoint(socket)),
       tls_(std::move(tls)),
-      role_(role),
-      stream_(tls_ ? std::make_unique<Stream>(std::move(socket), *tls_)
-                   : std::make_unique<Stream>(std::move(socket))),
+      socket_(std::move(socket)),
+      tls_socket_(tls_ ? std::make_unique<TlsSocket>(socket_, tls_->native_handle(),
+                                                     role == TlsRole::kServer
+                                                         ? TlsSocket::Side::kServer
+                                                         : TlsSocket::Side::kClient)
+                       : nullptr),
       decoder_(options_.max_frame_bytes),
       read_size_(kInitialReadSize),
       idle_timeout_(options_.idle_timeout),
@@ -95,7 +74,7 @@ Connection::Connection(tcp::socket socket, std::shared_ptr<asio::ssl::context> t
 
 Connection::~Connection() = default;
 
-bool Connection::is_tls() const noexcept { return stream_->tls_stream != nullptr; }
+bool Connection::is_tls() const noexcept { return tls_socket_ != nullptr; }
 
 // ---- Public, thread-safe entry points: they only post to the strand. ----
 
@@ -155,18 +134,17 @@ void Connection::set_idle_timeout(std::chrono::milliseconds timeout) {
 // ---- Strand side. ----
 
 void Connection::handshake_as_client(const std::string& host, std::function<void(Status)> done) {
-  TlsStream& tls = stream_->tls();
-  Status configured = detail::configure_client_session(tls.native_handle(), host);
-  if (!configured.ok()) {
-    done(std::move(configured));
-    return;
+  if (SSL* ssl = tls_socket_->native_handle()) {  // else the handshake reports no_memory
+    Status configured = detail::configure_client_session(ssl, host);
+    if (!configured.ok()) {
+      done(std::move(configured));
+      return;
+    }
   }
-  SSL* ssl = tls.native_handle();  // lives as long as the stream, which `self` keeps
-  tls.async_handshake(
-      asio::ssl::stream_base::client,
-      [self = shared_from_this(), ssl, done = std::move(done)](const std::error_code& ec) {
+  tls_socket_->async_handshake(
+      [self = shared_from_this(), done = std::move(done)](const std::error_code& ec) {
         if (ec) {
-          done(detail::tls_handshake_failure(ssl, ec));
+          done(detail::tls_handshake_failure(self->tls_socket_->native_handle(), ec));
           return;
         }
         self->handshaken_ = true;
@@ -195,15 +173,14 @@ void Connection::do_start(ConnectionHandler handler) {
     self->finish(Status(Error::kTimeout, fmt::format("TLS handshake not done within {} ms",
                                                      self->options_.handshake_timeout.count())));
   });
-  const auto type =
-      role_ == TlsRole::kServer ? asio::ssl::stream_base::server : asio::ssl::stream_base::client;
-  TlsStream& tls = stream_->tls();
-  SSL* ssl = tls.native_handle();
-  tls.async_handshake(type, [self = shared_from_this(), ssl](const std::error_code& ec) {
+  // The side (client or server) was fixed when the session was created.
+  tls_socket_->async_handshake([self = shared_from_this()](const std::error_code& ec) {
     if (self->state_ != State::kHandshaking) return;  // timed out or aborted meanwhile
-    self->deadline_timer().cancel();
+    // Not kept for the connection's life: most connections never close gracefully.
+    // Destroying it aborts its pending wait.
+    self->deadline_timer_.reset();
     if (ec) {
-      self->finish(detail::tls_handshake_failure(ssl, ec));
+      self->finish(detail::tls_handshake_failure(self->tls_socket_->native_handle(), ec));
       return;
     }
     self->handshaken_ = true;
@@ -214,11 +191,10 @@ void Connection::do_start(ConnectionHandler handler) {
 
 void Connection::open() {
   state_ = State::kOpen;
-  if (!is_tls()) {
-    // read_some() after a readiness wait must report would_block, never block the strand.
-    std::error_code ignored;
-    stream_->socket().non_blocking(true, ignored);
-  }
+  // read_some() after a readiness wait must report would_block, never block the strand (the
+  // TLS socket set this already).
+  std::error_code ignored;
+  socket_.non_blocking(true, ignored);
   last_received_ = last_sent_ = Clock::now();
   arm_idle_timer();
   arm_heartbeat_timer();
@@ -229,34 +205,32 @@ void Connection::open() {
 void Connection::read() {
   // While open, bytes go straight into the decoder's buffer; while closing they are discarded
   // (we only wait for the peer's EOF / close_notify).
-  asio::mutable_buffer target;
   read_to_decoder_ = state_ == State::kOpen && !stopping_.load(std::memory_order_acquire);
-  if (read_to_decoder_ && !is_tls()) {
-    // Plain TCP waits for readability with no buffer and reads only then, so an idle
-    // connection holds no read buffer at all (TLS keeps asio's stream buffers regardless).
-    reading_ = true;
-    stream_->socket().async_wait(tcp::socket::wait_read,
-                                 [self = shared_from_this()](const std::error_code& ec) {
-                                   self->on_readable(ec);
-                                 });
+  reading_ = true;
+  if (read_to_decoder_) {
+    // Wait for readability with no buffer and read only then, so an idle connection holds no
+    // read buffer at all: neither the decoder's nor, with TLS, OpenSSL's record buffer (TLS
+    // completes this wait at once when OpenSSL still holds received bytes).
+    auto on_readable = [self = shared_from_this()](const std::error_code& ec) {
+      self->on_readable(ec);
+    };
+    if (is_tls()) {
+      tls_socket_->async_wait_readable(std::move(on_readable));
+    } else {
+      socket_.async_wait(tcp::socket::wait_read, std::move(on_readable));
+    }
     return;
   }
-  if (read_to_decoder_) {
-    const std::span<char> span = decoder_.prepare(read_size_);
-    if (span.empty()) {  // cannot happen: on_read drains every complete frame first
-      finish(Status(Error::kInternal, "frame decoder has no room"));
-      return;
-    }
-    target = asio::buffer(span.data(), span.size());
+  if (!discard_) discard_ = std::make_unique<char[]>(kDiscardSize);
+  const asio::mutable_buffer target(discard_.get(), kDiscardSize);
+  auto on_done = [self = shared_from_this()](const std::error_code& ec, std::size_t n) {
+    self->on_read(ec, n);
+  };
+  if (is_tls()) {
+    tls_socket_->async_read_some(target, std::move(on_done));
   } else {
-    if (!discard_) discard_ = std::make_unique<char[]>(kDiscardSize);
-    target = asio::buffer(discard_.get(), kDiscardSize);
+    socket_.async_read_some(target, std::move(on_done));
   }
-  reading_ = true;
-  stream_->visit([&](auto& s) {
-    s.async_read_some(target, [self = shared_from_this()](const std::error_code& ec,
-                                                          std::size_t n) { self->on_read(ec, n); });
-  });
 }
 
 void Connection::on_readable(const std::error_code& ec) {
@@ -270,16 +244,20 @@ void Connection::on_readable(const std::error_code& ec) {
     return;
   }
   const std::span<char> span = decoder_.prepare(read_size_);
-  if (span.empty()) {
+  if (span.empty()) {  // cannot happen: on_read drains every complete frame first
     reading_ = false;
     finish(Status(Error::kInternal, "frame decoder has no room"));
     return;
   }
+  const asio::mutable_buffer target(span.data(), span.size());
   std::error_code read_ec;
-  const std::size_t n = stream_->socket().read_some(asio::buffer(span.data(), span.size()), read_ec);
+  const std::size_t n =
+      is_tls() ? tls_socket_->read_some(target, read_ec) : socket_.read_some(target, read_ec);
   if (read_ec == asio::error::would_block || read_ec == asio::error::try_again) {
+    // A spurious wake-up, or (TLS) only part of a record arrived: OpenSSL keeps that part.
+    decoder_.release_if_empty();
     reading_ = false;
-    read();  // a spurious wake-up
+    read();
     return;
   }
   on_read(read_ec, n);
@@ -292,10 +270,7 @@ void Connection::release_read_buffers() {
 
 void Connection::on_read(const std::error_code& ec, std::size_t n) {
   reading_ = false;
-  if (state_ == State::kClosed) {
-    release_read_buffers();  // held until now: finish() ran while this read was pending
-    return;
-  }
+  if (state_ == State::kClosed) return;  // finish() ran while this read was pending
 
   if (ec) {
     if (state_ == State::kShuttingDown) {
@@ -341,7 +316,7 @@ void Connection::on_read(const std::error_code& ec, std::size_t n) {
     deliver(std::move(**next));
     if (state_ != State::kOpen) return;  // a Pong over the queue bound ended the connection
   }
-  if (!is_tls()) decoder_.release_if_empty();
+  decoder_.release_if_empty();
   read();
 }
 
@@ -390,12 +365,11 @@ void Connection::write() {
   };
 
   if (is_tls()) {
-    TlsStream& tls = stream_->tls();
     if (queue_.size() == 1 || queue_.front()->size() >= kCoalesceBytes) {
       in_flight_.push_back(std::move(queue_.front()));
       take_from_queue(1);
       batch_bytes_ = in_flight_.back()->size();
-      asio::async_write(tls, asio::buffer(*in_flight_.back()), std::move(on_done));
+      tls_socket_->async_write(asio::buffer(*in_flight_.back()), std::move(on_done));
       return;
     }
     coalesced_.clear();
@@ -406,7 +380,7 @@ void Connection::write() {
     }
     take_from_queue(taken);
     batch_bytes_ = coalesced_.size();
-    asio::async_write(tls, asio::buffer(coalesced_), std::move(on_done));
+    tls_socket_->async_write(asio::buffer(coalesced_), std::move(on_done));
     return;
   }
 
@@ -423,7 +397,7 @@ void Connection::write() {
   }
   take_from_queue(taken);
   // async_write copies the buffer sequence; in_flight_ keeps the bytes alive.
-  asio::async_write(stream_->socket(), buffers, std::move(on_done));
+  asio::async_write(socket_, buffers, std::move(on_done));
 }
 
 void Connection::take_from_queue(std::size_t n) {
@@ -486,15 +460,17 @@ void Connection::begin_close() {
 void Connection::shut_down() {
   state_ = State::kShuttingDown;
   if (is_tls()) {
-    // close_notify. It runs beside the outstanding read; asio::ssl serialises their use of the
-    // socket. Whichever sees the peer's answer (or its EOF) first ends the connection.
-    stream_->tls().async_shutdown([self = shared_from_this()](const std::error_code&) {
-      if (self->state_ == State::kShuttingDown) self->finish(Status());
+    // close_notify, beside the outstanding read. It completes once the alert is on the wire;
+    // then, as with TCP below, the read waits for the peer's close_notify or EOF (on_read ends
+    // the connection cleanly on either, or on any error), bounded by close_timeout.
+    tls_socket_->async_shutdown([self = shared_from_this()](const std::error_code& ec) {
+      if (self->state_ != State::kShuttingDown) return;
+      if (ec || self->peer_closed_ || !self->reading_) self->finish(Status());
     });
     return;
   }
   std::error_code ignored;
-  stream_->socket().shutdown(tcp::socket::shutdown_send, ignored);
+  socket_.shutdown(tcp::socket::shutdown_send, ignored);
   // Then wait for the peer's FIN (on_read) rather than closing with unread data, which would
   // send RST and might destroy our last frames in the peer's receive buffer.
   if (peer_closed_ || !reading_) finish(Status());
@@ -514,7 +490,7 @@ void Connection::finish(Status status) {
   // Closing the socket completes the outstanding read, write and shutdown with
   // operation_aborted; their handlers see kClosed and only release their references.
   std::error_code ignored;
-  stream_->socket().close(ignored);
+  socket_.close(ignored);
   idle_timer_.cancel();
   if (heartbeat_timer_) heartbeat_timer_->cancel();
   if (deadline_timer_) deadline_timer_->cancel();
@@ -523,9 +499,10 @@ void Connection::finish(Status status) {
   for (const auto& bytes : queue_) dropped += bytes->size();
   std::vector<std::shared_ptr<const std::string>>().swap(queue_);
   queued_bytes_.fetch_sub(dropped, std::memory_order_relaxed);  // in-flight bytes: on_write
-  // The read buffers must outlive a pending read: asio's SSL engine decrypts into them after
-  // the socket read completes, even once the socket is closed. on_read frees them instead.
-  if (!reading_) release_read_buffers();
+  // No read can fill the buffers any more: a plain read either completed before close()
+  // returned or never will, and TlsSocket makes no OpenSSL call once the socket is closed
+  // (asio::ssl::stream used to decrypt into them after the close, which is why they were kept).
+  release_read_buffers();
   listener_slot_.reset();
 
   if (!started_) return;  // start() will report close_status_

@@ -26,6 +26,10 @@ class context;
 
 namespace wechat::transport {
 
+namespace detail {
+class TlsSocket;
+}  // namespace detail
+
 /// Limits and timers of one connection.
 struct ConnectionOptions {
   /// Largest frame payload accepted from the peer; a larger one closes the connection with
@@ -162,7 +166,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::any_io_executor executor() const { return strand_; }
 
  private:
-  struct Stream;  // the type-erased socket (plain or TLS), in connection.cpp
   enum class State { kIdle, kHandshaking, kOpen, kDraining, kShuttingDown, kClosed };
 
   Connection(asio::ip::tcp::socket socket, std::shared_ptr<asio::ssl::context> tls, TlsRole role,
@@ -202,9 +205,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   const asio::any_io_executor strand_;
   const ConnectionOptions options_;
   const std::string remote_address_;
-  const std::shared_ptr<asio::ssl::context> tls_;  // keeps the context alive for the stream
-  const TlsRole role_;
-  std::unique_ptr<Stream> stream_;
+  const std::shared_ptr<asio::ssl::context> tls_;  // keeps the SSL_CTX alive for the session
+  asio::ip::tcp::socket socket_;
+  // TLS only, on socket_ (declared after it: destroyed first). Null for plain TCP.
+  std::unique_ptr<detail::TlsSocket> tls_socket_;
 
   std::atomic<std::size_t> queued_bytes_{0};
   std::atomic<bool> stopping_{false};  // close()/abort() called: stop sending and delivering
@@ -226,7 +230,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // connection should cost as little as possible. Writes take a prefix of it at once.
   std::vector<std::shared_ptr<const std::string>> queue_;
   std::vector<std::shared_ptr<const std::string>> in_flight_;
-  std::string coalesced_;        // TLS: small frames copied together so one SSL_write covers them
+  std::string coalesced_;        // TLS: small frames copied together into few records
   std::size_t batch_bytes_ = 0;  // bytes of the outstanding write, returned to queued_bytes_
   bool writing_ = false;
 
