@@ -187,6 +187,10 @@ Result<std::shared_ptr<asio::ssl::context>> make_server_tls_context(
     auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
     harden(*ctx);
     SSL_CTX_set_options(ctx->native_handle(), SSL_OP_CIPHER_SERVER_PREFERENCE);
+    // Our clients resume at the protocol level (a session token), never at the TLS level:
+    // tickets and a session cache would only cost every handshake their encryption and writes.
+    SSL_CTX_set_num_tickets(ctx->native_handle(), 0);
+    SSL_CTX_set_session_cache_mode(ctx->native_handle(), SSL_SESS_CACHE_OFF);
     std::error_code ec;
     ctx->use_certificate_chain_file(cert_pem_path, ec);
     if (ec) {
