@@ -68,6 +68,35 @@ def parse_openssl(path):
     return out
 
 
+def w5_max_sustainable(w5):
+    """Per mode: the highest sustainable W5 step before the first failure, per repetition,
+    as text (median [min-max]) for group msg/s and deliveries/s, plus that step's figures."""
+    out = {}
+    by = defaultdict(lambda: defaultdict(list))
+    for r in w5:
+        by[r["mode"]][r["rep"]].append(r)
+    for mode, reps in by.items():
+        msgs, copies, p99, cpu = [], [], [], []
+        capped = False
+        for rows in reps.values():
+            best = None
+            passed = True
+            for row in sorted(rows, key=lambda x: x["offered_rate"]):
+                if not row["sustainable"]:
+                    passed = False
+                    break
+                best = row
+            capped = capped or passed
+            msgs.append(best["msg_rate"] if best else 0.0)
+            copies.append(best["delivery_rate"] if best else 0.0)
+            p99.append(ms(best["e2e_p99_us"]) if best else None)
+            cpu.append(best["server_cpu_us_per_copy"] if best else None)
+        pre = "≥ " if capped else ""
+        out[mode] = {"msgs": pre + mm(msgs), "copies": pre + mm(copies), "p99": mm(p99, 2),
+                     "cpu_copy": mm(cpu, 2)}
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--profile")
@@ -278,6 +307,16 @@ def main():
           f"{fmt(ref)} msg/s ({ratio(n / sync if sync else None, ref)}) | "
           f"{verdict(None if n < 100000 else sync <= 1.0)}"
           f"{'' if n >= 100000 else f' (not run at 100k; {fmt(scaled, 2)} s scaled)'} |")
+    w5 = [r for r in recs if r.get("kind") == "w5"]
+    w5_best = w5_max_sustainable(w5)
+    for mode in [m for m in ("1+1", "shared") if any(r["mode"] == m for r in w5)] + sorted(
+            {r["mode"] for r in w5} - {"1+1", "shared"}):
+        b = w5_best[mode]
+        shape = f"{w5[0]['groups']} × {w5[0]['members']}"
+        w(f"| W5 group chat ({shape} members), D1, mode {mode} | none set (issue 9): reported | "
+          f"max sustainable {b['msgs']} group msg/s = {b['copies']} deliveries/s "
+          f"(at that step: delivery p99 {b['p99']} ms, {b['cpu_copy']} µs server CPU per "
+          f"delivery) | | – |")
     peer_ok = None
     if d1 and mq:
         peer_ok = d1 >= 0.6 * mq
@@ -474,6 +513,60 @@ def main():
           f"online {fmt(r['total_s'], 2)} s (of which the login answer {fmt(r['login_s'], 2)} s, "
           f"mostly the password hash), client process CPU {fmt(r['client_cpu_s'], 2)} s, "
           f"{r['message_events']:,} MessageReceived events.")
+    w("")
+
+    # ---------------------------------------------------------------- W5
+    w("### W5 group chat")
+    w("")
+    if w5:
+        r0 = w5[0]
+        w(f"{r0['groups']} groups of {r0['members']} members (the owner included), every member "
+          f"online on its own connection, server D1 plaintext. Each arrival (open-loop Poisson) "
+          f"is one 100-byte message from a random member of a random group; the server stores "
+          f"it once, appends it to every member's log and pushes it to every member, so it "
+          f"makes {r0['fanout']} deliveries (the sender's own copy is not counted). Latencies are "
+          f"per delivered copy, from the intended send time to its arrival at that recipient; "
+          f"\"all\" is until a message's last recipient got it. `missing` = copies of messages "
+          f"sent in the window that had not arrived by the end of the drain; `dup` = a "
+          f"recipient getting the same message twice. Server CPU (utime+stime over the window) "
+          f"per acknowledged group message and per delivered copy. Setup (not measured): the "
+          f"group owners befriend their members and create the groups over the protocol.")
+        w("")
+        w("| mode | offered msg/s | group msg/s acked | deliveries/s | delivered % | "
+          "e2e p50 / p99 / p99.9 ms | all p50 / p99 ms | ack p50 / p99 ms | missing | dup | "
+          "errors | server µs/msg | server µs/delivery | server CPU % | gen CPU % |")
+        w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        g5 = defaultdict(list)
+        for r in w5:
+            g5[(r["mode"], r["offered_rate"])].append(r)
+        for (mode, rate) in sorted(g5, key=lambda k: (k[0] != "1+1", k[0], k[1])):
+            rows = g5[(mode, rate)]
+            errs = sum(r["errors"] for r in rows)
+            w(f"| {mode} | {fmt(rate)} | {mm([r['msg_rate'] for r in rows])} | "
+              f"{mm([r['delivery_rate'] for r in rows])} | "
+              f"{fmt(100 * med([r['delivered_fraction'] for r in rows])[0], 2)} | "
+              f"{mm([ms(r['e2e_p50_us']) for r in rows], 2)} / "
+              f"{mm([ms(r['e2e_p99_us']) for r in rows], 2)} / "
+              f"{mm([ms(r['e2e_p999_us']) for r in rows], 2)} | "
+              f"{mm([ms(r['complete_p50_us']) for r in rows], 2)} / "
+              f"{mm([ms(r['complete_p99_us']) for r in rows], 2)} | "
+              f"{mm([ms(r['ack_p50_us']) for r in rows], 2)} / "
+              f"{mm([ms(r['ack_p99_us']) for r in rows], 2)} | "
+              f"{sum(r['missing_copies'] for r in rows)} | "
+              f"{sum(r['duplicate_copies'] for r in rows)} | "
+              f"{errs}{' (' + rows[0]['error_codes'] + ')' if errs else ''} | "
+              f"{mm([r['server_cpu_us_per_msg'] for r in rows], 1)} | "
+              f"{mm([r['server_cpu_us_per_copy'] for r in rows], 2)} | "
+              f"{mm([r['server_cpu_pct'] for r in rows])} | "
+              f"{mm([r['gen_cpu_pct'] for r in rows])} |")
+        w("")
+        w("Max sustainable, as for W1 but per delivered copy (highest step with ≥ 99.9 % of "
+          "copies delivered, delivery p99 ≤ 100 ms, no errors, no dropped connection; steps stop "
+          "at the first failure; median over repetitions; \"≥\": every step passed): " +
+          "; ".join(f"mode {m}: {b['msgs']} group msg/s, {b['copies']} deliveries/s"
+                    for m, b in w5_best.items()) + ".")
+    else:
+        w("Not measured in this run (stage `w5`).")
     w("")
 
     # ---------------------------------------------------------------- Peers and commands

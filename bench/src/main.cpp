@@ -80,6 +80,22 @@ int main(int argc, char** argv) {
   c4->add_option("--inject-data-dir", w4.inject_data_dir,
                  "only send the messages, through an in-process server on this data dir");
 
+  wechat::bench::W5Options w5;
+  std::string w5_rates = "100,200,500,1000,2000";
+  auto* c5 = app.add_subcommand("w5",
+                                "group chat: G groups of M online members, in steps of "
+                                "offered group messages/s");
+  add_common(c5, w5.common);
+  c5->add_option("--groups", w5.groups)->capture_default_str();
+  c5->add_option("--members", w5.members, "per group, the owner included")->capture_default_str();
+  c5->add_option("--rates", w5_rates, "offered group msg/s per step")->capture_default_str();
+  c5->add_option("--warmup", w5.warmup_s)->capture_default_str();
+  c5->add_option("--measure", w5.measure_s)->capture_default_str();
+  c5->add_option("--drain", w5.drain_s)->capture_default_str();
+  c5->add_flag("!--all-steps", w5.stop_on_fail, "keep going after an unsustainable step");
+  c5->add_option("--timeline", w5.timeline,
+                 "append 'rate t_s copies max_e2e_ms' per 100 ms of each step here");
+
   wechat::bench::SetupOptions setup;
   auto* cs = app.add_subcommand("setup", "create users and friendships through the protocol");
   cs->add_option("--data-dir", setup.data_dir)->required();
@@ -108,6 +124,10 @@ int main(int argc, char** argv) {
     return wechat::bench::run_w3(w3);
   }
   if (*c4) return wechat::bench::run_w4(w4);
+  if (*c5) {
+    w5.rates = parse_rates(w5_rates);
+    return wechat::bench::run_w5(w5);
+  }
   if (*cs) return wechat::bench::run_setup(setup);
   if (*cp) return wechat::bench::run_pingpong(pp);
   return 2;

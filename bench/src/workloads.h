@@ -64,6 +64,19 @@ struct W4Options {
 };
 int run_w4(const W4Options& options);
 
+/// W5 group chat: `groups` groups of `members` accounts (users 0 .. groups*members-1 of the
+/// users file, every one on its own connection), group messages in steps of offered load.
+struct W5Options {
+  Common common;
+  std::size_t groups = 10;
+  std::size_t members = 100;  ///< the owner included
+  std::vector<double> rates;  ///< offered group messages/s per step
+  double warmup_s = 10, measure_s = 60, drain_s = 5;
+  bool stop_on_fail = true;
+  std::string timeline;  ///< if set: per 100 ms of each step, copies and worst e2e (appended)
+};
+int run_w5(const W5Options& options);
+
 struct SetupOptions {
   std::string data_dir;
   std::string users_file;
