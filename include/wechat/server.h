@@ -51,6 +51,11 @@ struct RateLimits {
   /// Requests per second one user may make across all their devices, and in a burst.
   double requests_per_user_per_second = 500;
   double request_burst_per_user = 1000;
+  /// Requests over these rates wait (in arrival order) for up to this long before they run;
+  /// only those that would wait longer are refused with kRateLimited. Waiting instead of
+  /// refusing keeps a client's pipelined requests in order: refusing one in the middle of a
+  /// pipeline while later ones pass would reorder its messages. Default: 1 s.
+  std::chrono::milliseconds max_request_delay{1000};
 };
 
 struct ServerOptions {

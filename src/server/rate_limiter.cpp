@@ -75,17 +75,41 @@ bool TokenBucket::try_take(std::chrono::steady_clock::time_point now) {
   return true;
 }
 
+std::optional<std::chrono::steady_clock::duration> TokenBucket::reserve(
+    std::chrono::steady_clock::time_point now, std::chrono::steady_clock::duration max_wait) {
+  const double elapsed = std::chrono::duration<double>(now - last_).count();
+  last_ = now;
+  tokens_ = std::min(burst_, tokens_ + elapsed * rate_);
+  // Tokens may go below zero: each reservation past the bucket takes a token still to come.
+  const double wait_s = tokens_ >= 1.0 ? 0.0 : (1.0 - tokens_) / rate_;
+  const auto wait = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(wait_s));
+  if (wait > max_wait) return std::nullopt;
+  tokens_ -= 1.0;
+  return wait;
+}
+
+std::optional<std::chrono::steady_clock::duration> KeyedTokenBuckets::reserve(
+    std::uint64_t key, std::chrono::steady_clock::duration max_wait) {
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(mutex_);
+  return bucket(key, now).reserve(now, max_wait);
+}
+
 bool KeyedTokenBuckets::try_take(std::uint64_t key) {
   const auto now = std::chrono::steady_clock::now();
   std::lock_guard lock(mutex_);
+  return bucket(key, now).try_take(now);
+}
+
+TokenBucket& KeyedTokenBuckets::bucket(std::uint64_t key, std::chrono::steady_clock::time_point now) {
   // A bucket that has been idle long enough to refill completely is the same as no bucket.
   const auto refill = std::chrono::duration<double>(burst_ / rate_);
   if (now - last_sweep_ > refill) {
     last_sweep_ = now;
     std::erase_if(buckets_, [&](const auto& kv) { return now - kv.second.last_used() > refill; });
   }
-  auto [it, inserted] = buckets_.try_emplace(key, rate_, burst_);
-  return it->second.try_take(now);
+  return buckets_.try_emplace(key, rate_, burst_).first->second;
 }
 
 }  // namespace wechat::server

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -51,6 +52,11 @@ class TokenBucket {
   TokenBucket(double rate, double burst);
   /// Takes one token if there is one.
   bool try_take(std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now());
+  /// Takes the next token, available now or within `max_wait`, and returns how long to wait
+  /// for it; nullopt (nothing taken) if it is further away. Successive reservations get
+  /// successive tokens, so their waits never decrease.
+  std::optional<std::chrono::steady_clock::duration> reserve(
+      std::chrono::steady_clock::time_point now, std::chrono::steady_clock::duration max_wait);
   std::chrono::steady_clock::time_point last_used() const { return last_; }
 
  private:
@@ -66,8 +72,14 @@ class KeyedTokenBuckets {
  public:
   KeyedTokenBuckets(double rate, double burst) : rate_(rate), burst_(burst) {}
   bool try_take(std::uint64_t key);
+  /// TokenBucket::reserve on `key`'s bucket.
+  std::optional<std::chrono::steady_clock::duration> reserve(
+      std::uint64_t key, std::chrono::steady_clock::duration max_wait);
 
  private:
+  /// REQUIRES: mutex_ held. Sweeps idle buckets now and then.
+  TokenBucket& bucket(std::uint64_t key, std::chrono::steady_clock::time_point now);
+
   const double rate_;
   const double burst_;
   std::mutex mutex_;

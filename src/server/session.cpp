@@ -4,6 +4,9 @@
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/post.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
 
 #include "server/handlers/handlers.h"
 #include "transport/frame_codec.h"
@@ -104,24 +107,41 @@ void Session::on_frame(v1::Frame&& frame) {
     return;
   }
   const auto request_id = frame.request_id();
-  // A flood gets clear answers, not a queue: per connection, then per user (all devices).
-  if (!requests_.try_take() ||
-      (identity_ && !context_.requests_per_user.try_take(identity_->user_id))) {
-    respond_error(request_id, Status(Error::kRateLimited, "too many requests; slow down"));
-    return;
-  }
   if (in_flight_ >= kMaxInFlight) {
     respond_error(request_id, Status(Error::kResourceExhausted,
                                      "too many requests in flight on this connection"));
     return;
   }
+  // Over the rate (per connection, then per user across devices) a request waits for its turn,
+  // in arrival order, up to max_request_delay; a flood that would wait longer gets a clear
+  // refusal. Refusing one request of a pipeline while later ones pass would reorder them.
+  using SteadyClock = std::chrono::steady_clock;
+  const SteadyClock::duration max_delay = context_.options.rate_limits.max_request_delay;
+  const auto delay = requests_.reserve(SteadyClock::now(), max_delay);
+  std::optional<SteadyClock::duration> user_delay = SteadyClock::duration::zero();
+  if (delay && identity_) {
+    user_delay = context_.requests_per_user.reserve(identity_->user_id, max_delay);
+  }
+  if (!delay || !user_delay) {
+    respond_error(request_id, Status(Error::kRateLimited, "too many requests; slow down"));
+    return;
+  }
   ++in_flight_;
   asio::co_spawn(connection_->executor(),
-                 run_request(request_id, std::move(*frame.mutable_request())), asio::detached);
+                 run_request(request_id, std::move(*frame.mutable_request()),
+                             std::max(*delay, *user_delay)),
+                 asio::detached);
 }
 
-asio::awaitable<void> Session::run_request(std::uint64_t request_id, v1::Request request) {
+asio::awaitable<void> Session::run_request(std::uint64_t request_id, v1::Request request,
+                                           std::chrono::steady_clock::duration delay) {
   auto self = shared_from_this();  // keeps the session alive across suspensions
+  if (delay > std::chrono::steady_clock::duration::zero()) {
+    // Waits end in the order they were reserved: the requests keep their arrival order.
+    asio::steady_timer turn(connection_->executor(), delay);
+    std::error_code ignored;
+    co_await turn.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
   Reply reply = Status(Error::kInternal, "unhandled");
   if (request.has_hello()) {
     const auto& hello = request.hello();

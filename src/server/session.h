@@ -3,6 +3,7 @@
 #define WECHAT_SERVER_SESSION_H_
 
 #include <asio/awaitable.hpp>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -53,7 +54,8 @@ class Session final : public PushTarget, public std::enable_shared_from_this<Ses
  private:
   void on_frame(v1::Frame&& frame);
   void on_close(const Status& status);
-  asio::awaitable<void> run_request(std::uint64_t request_id, v1::Request request);
+  asio::awaitable<void> run_request(std::uint64_t request_id, v1::Request request,
+                                    std::chrono::steady_clock::duration delay);
   void respond(std::uint64_t request_id, v1::Response response);
   void respond_error(std::uint64_t request_id, const Status& status);
   void announce_presence(bool online);
