@@ -89,41 +89,10 @@ Result<Message> ClientStore::enqueue(UserId me, const std::string& my_username, 
                                      const std::string& text, UnixMillis now) {
   if (peer == 0) return Status(Error::kInvalidArgument, "no recipient");
   std::lock_guard lock(mu_);
-  const auto id = wechat::detail::Id128::random();
   WECHAT_ASSIGN_OR_RETURN(Transaction tx, Transaction::begin(db_));
   WECHAT_ASSIGN_OR_RETURN(ConversationId conversation, internal::conversation_id_with(db_, peer));
-  internal::NewMessage row;
-  row.client_msg_id = id.as_bytes();
-  row.conversation_id = conversation;
-  row.sender_id = me;
-  row.peer_id = peer;
-  row.outgoing = true;
-  row.state = MessageState::kQueued;
-  row.time_ms = now;
-  row.text = text;
-  WECHAT_ASSIGN_OR_RETURN(const std::int64_t inserted, internal::insert_message(db_, row));
-  if (inserted == 0) return Status(Error::kInternal, "a queued message conflicted");
-  {
-    WECHAT_ASSIGN_OR_RETURN(auto st,
-                            db_.prepare_cached("INSERT INTO outbox (message_row) VALUES (?)"));
-    WECHAT_TRY(st->run(inserted));
-  }
-  internal::Writer writer(db_, me);
-  writer.note_user(me, my_username);
-  WECHAT_TRY(writer.flush());
-  WECHAT_TRY(tx.commit());
-
-  Message m;
-  m.client_msg_id = id.to_hex();
-  m.conversation_id = conversation;
-  m.sender_id = me;
-  m.sender_username = my_username;
-  m.peer_id = peer;
-  m.text = text;
-  m.time_ms = now;
-  m.outgoing = true;
-  m.state = MessageState::kQueued;
-  return m;
+  return queue_locked(tx, me, my_username, conversation, peer, ConversationKind::kDirect, text,
+                      now);
 }
 
 Result<Message> ClientStore::enqueue_group(UserId me, const std::string& my_username,
@@ -150,13 +119,21 @@ Result<Message> ClientStore::enqueue_group(UserId me, const std::string& my_user
       if (dissolved) return Status(Error::kGroupDissolved, "the group was dissolved");
     }
   }
+  return queue_locked(tx, me, my_username, group, 0, ConversationKind::kGroup, text, now);
+}
+
+Result<Message> ClientStore::queue_locked(Transaction& tx, UserId me,
+                                          const std::string& my_username,
+                                          ConversationId conversation, UserId peer,
+                                          ConversationKind kind, const std::string& text,
+                                          UnixMillis now) {
   const auto id = wechat::detail::Id128::random();
   internal::NewMessage row;
   row.client_msg_id = id.as_bytes();
-  row.conversation_id = group;
+  row.conversation_id = conversation;
   row.sender_id = me;
-  row.peer_id = 0;
-  row.kind = ConversationKind::kGroup;
+  row.peer_id = peer;
+  row.kind = kind;
   row.outgoing = true;
   row.state = MessageState::kQueued;
   row.time_ms = now;
@@ -175,14 +152,15 @@ Result<Message> ClientStore::enqueue_group(UserId me, const std::string& my_user
 
   Message m;
   m.client_msg_id = id.to_hex();
-  m.conversation_id = group;
+  m.conversation_id = conversation;
   m.sender_id = me;
   m.sender_username = my_username;
+  m.peer_id = peer;
   m.text = text;
   m.time_ms = now;
   m.outgoing = true;
   m.state = MessageState::kQueued;
-  m.kind = ConversationKind::kGroup;
+  m.kind = kind;
   return m;
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "store/database.h"
+#include "store/transaction.h"
 #include "wechat/events.h"
 #include "wechat/status.h"
 #include "wechat/types.h"
@@ -208,6 +209,10 @@ class ClientStore {
 
  private:
   explicit ClientStore(store::Database db);
+  /// REQUIRES: mu_ held, `tx` open. Writes the queued message and its outbox entry, commits.
+  Result<Message> queue_locked(store::Transaction& tx, UserId me, const std::string& my_username,
+                               ConversationId conversation, UserId peer, ConversationKind kind,
+                               const std::string& text, UnixMillis now);
 
   std::mutex mu_;
   store::Database db_;  // Guarded by mu_.
