@@ -18,6 +18,7 @@ constexpr std::size_t kMaxProblems = 40;
 
 struct Sent {
   UserId peer = 0;
+  ConversationId group = 0;  // a group message: every member must have it
   bool queued = false;
   bool refused = false;
   std::string client_msg_id;
@@ -33,8 +34,8 @@ struct Place {
 
 class Checker {
  public:
-  explicit Checker(const std::vector<DeviceTruth>& devices)
-      : devices_(devices), stored_(devices.size()), unsent_(devices.size()) {}
+  Checker(const std::vector<DeviceTruth>& devices, const GroupTable& groups)
+      : devices_(devices), groups_(groups), stored_(devices.size()), unsent_(devices.size()) {}
 
   CheckReport run() {
     collect_sent();
@@ -64,7 +65,15 @@ class Checker {
   void check_events();
   void check_unread();
 
+  /// Who must hold a message: both users of a direct one, every member of a group's.
+  std::set<UserId> recipients(const MessageKey& key, const Sent& sent) const {
+    if (sent.group == 0) return {key.sender, sent.peer};
+    const auto it = groups_.find(sent.group);
+    return it == groups_.end() ? std::set<UserId>{key.sender} : it->second;
+  }
+
   const std::vector<DeviceTruth>& devices_;
+  const GroupTable& groups_;
   CheckReport report_;
   std::map<MessageKey, Sent> sent_;
   std::vector<std::map<MessageKey, Place>> stored_;  // per device: acknowledged messages
@@ -78,9 +87,13 @@ void Checker::collect_sent() {
   for (const auto& d : devices_) {
     for (const auto& [n, intent] : d.record.intents) {
       sent_[MessageKey{d.user, d.device, n}] =
-          Sent{intent.peer, intent.queued, intent.refused, intent.client_msg_id};
+          Sent{intent.peer, intent.group, intent.queued, intent.refused, intent.client_msg_id};
       ++report_.intents;
       if (intent.queued) ++report_.queued;
+      if (intent.group != 0) {
+        ++report_.group_intents;
+        if (intent.queued) ++report_.group_queued;
+      }
     }
     report_.received_events += d.record.received.size();
     report_.outbox_at_kills += d.record.outbox_at_kills;
@@ -106,10 +119,21 @@ void Checker::read_contents() {
         continue;
       }
       const Sent& sent = it->second;
-      const std::set<UserId> parties = {d.user, m.peer};
-      if (m.sender != key->sender || parties != std::set<UserId>{key->sender, sent.peer}) {
-        problem(report_.phantom, where + " between the wrong users");
-        continue;
+      if (sent.group != 0) {
+        // A group message: in that group's conversation, from its sender, on a member's device.
+        const auto members = recipients(*key, sent);
+        if (m.sender != key->sender || m.peer != 0 || !members.count(d.user) ||
+            (m.seq != 0 && m.conversation != sent.group)) {
+          problem(report_.phantom, where + " outside group " + std::to_string(sent.group) +
+                                       " or on a non-member's device");
+          continue;
+        }
+      } else {
+        const std::set<UserId> parties = {d.user, m.peer};
+        if (m.sender != key->sender || parties != std::set<UserId>{key->sender, sent.peer}) {
+          problem(report_.phantom, where + " between the wrong users");
+          continue;
+        }
       }
       if (sent.queued && m.client_msg_id != sent.client_msg_id) {
         problem(report_.phantom, where + " under another client_msg_id");
@@ -153,13 +177,15 @@ void Checker::check_complete() {
   std::map<UserId, std::set<MessageKey>> expected;
   for (const auto& [key, sent] : sent_) {
     if (!sent.queued && !canonical_.count(key)) continue;
-    expected[key.sender].insert(key);
-    expected[sent.peer].insert(key);
+    for (UserId user : recipients(key, sent)) expected[user].insert(key);
   }
   for (std::size_t i = 0; i < devices_.size(); ++i) {
     if (!devices_[i].dump.present) continue;
     for (const MessageKey& key : expected[devices_[i].user]) {
-      if (stored_[i].count(key)) continue;
+      if (stored_[i].count(key)) {
+        if (sent_[key].group != 0) ++report_.group_copies;
+        continue;
+      }
       if (unsent_[i].count(key)) {
         problem(report_.unacked,
                 name(i) + ": '" + message_text(key) + "' is still unacknowledged in its outbox");
@@ -176,10 +202,14 @@ void Checker::check_complete() {
 }
 
 void Checker::check_order() {
-  // Per sending device and peer, the outbox goes out oldest first: later counters, later seqs.
-  std::map<std::tuple<UserId, int, UserId>, std::map<std::uint64_t, std::uint64_t>> streams;
+  // Per sending device and conversation, the outbox goes out oldest first: later counters,
+  // later seqs. (A direct conversation is named by its peer, a group by its id.)
+  std::map<std::tuple<UserId, int, bool, std::uint64_t>, std::map<std::uint64_t, std::uint64_t>>
+      streams;
   for (const auto& [key, place] : canonical_) {
-    streams[{key.sender, key.device, sent_[key].peer}][key.n] = place.seq;
+    const Sent& sent = sent_[key];
+    const bool group = sent.group != 0;
+    streams[{key.sender, key.device, group, group ? sent.group : sent.peer}][key.n] = place.seq;
   }
   for (const auto& [stream, seqs] : streams) {
     std::uint64_t previous_n = 0;
@@ -189,8 +219,9 @@ void Checker::check_order() {
         problem(report_.reordered,
                 "user " + std::to_string(std::get<0>(stream)) + " device " +
                     std::to_string(std::get<1>(stream)) + " queued #" + std::to_string(previous_n) +
-                    " before #" + std::to_string(n) + " to user " +
-                    std::to_string(std::get<2>(stream)) + ", but they got seq " +
+                    " before #" + std::to_string(n) +
+                    (std::get<2>(stream) ? " to group " : " to user ") +
+                    std::to_string(std::get<3>(stream)) + ", but they got seq " +
                     std::to_string(previous_seq) + " and " + std::to_string(seq));
       }
       previous_n = n;
@@ -310,7 +341,11 @@ void Checker::check_unread() {
 
 }  // namespace
 
-CheckReport check(const std::vector<DeviceTruth>& devices) { return Checker(devices).run(); }
+CheckReport check(const std::vector<DeviceTruth>& devices, const GroupTable& groups) {
+  CheckReport report = Checker(devices, groups).run();
+  report.groups = groups.size();
+  return report;
+}
 
 void print_report(const CheckReport& r, std::FILE* out) {
   auto u = [](std::uint64_t v) { return static_cast<unsigned long long>(v); };
@@ -322,6 +357,12 @@ void print_report(const CheckReport& r, std::FILE* out) {
                "outbox: %llu unacknowledged entries carried across client kills; %llu worker "
                "processes in all\n",
                u(r.outbox_at_kills), u(r.incarnations));
+  if (r.groups + r.group_intents > 0) {
+    std::fprintf(out,
+                 "groups: %llu groups, %llu group messages set out, %llu surely queued, %llu "
+                 "copies verified on member devices\n",
+                 u(r.groups), u(r.group_intents), u(r.group_queued), u(r.group_copies));
+  }
   std::fprintf(out,
                "result: lost %llu, duplicated %llu, reordered %llu, phantom %llu, unacked %llu, "
                "unread %llu, missing dumps %llu\n",

@@ -7,12 +7,17 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "record.h"
 
 namespace wechat::chaos {
+
+/// The groups of a run (--groups) and their members, by group (conversation) id.
+using GroupTable = std::map<ConversationId, std::set<UserId>>;
 
 struct DeviceTruth {
   UserId user = 0;
@@ -29,6 +34,10 @@ struct CheckReport {
   std::uint64_t received_events = 0;  ///< MessageReceived events recorded
   std::uint64_t outbox_at_kills = 0;  ///< unacknowledged outbox entries at client kills
   std::uint64_t incarnations = 0;     ///< worker processes started (restarts included)
+  std::uint64_t groups = 0;           ///< groups of the run
+  std::uint64_t group_intents = 0;    ///< of the intents, group messages
+  std::uint64_t group_queued = 0;     ///< of those, surely queued
+  std::uint64_t group_copies = 0;     ///< copies of group messages verified on member devices
 
   // Violations.
   std::uint64_t lost = 0;        ///< a device lacks a message it must have
@@ -46,8 +55,8 @@ struct CheckReport {
   }
 };
 
-/// Checks every device. Pure: reads only its argument.
-CheckReport check(const std::vector<DeviceTruth>& devices);
+/// Checks every device. Pure: reads only its arguments.
+CheckReport check(const std::vector<DeviceTruth>& devices, const GroupTable& groups = {});
 
 /// The figures, the violation counts and the first problems, for people.
 void print_report(const CheckReport& report, std::FILE* out);

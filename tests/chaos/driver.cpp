@@ -61,6 +61,7 @@ class Driver {
  private:
   bool prepare_work_dir();
   bool start_workers(const std::vector<UserId>& ids, std::uint16_t proxy_port);
+  GroupTable groups_;
   std::vector<Event> schedule();
   /// Runs `e` (at `now_s` into the run); restarts it schedules go to `later`.
   void execute(const Event& e, double now_s, std::vector<Event>& later);
@@ -108,8 +109,9 @@ bool Driver::prepare_work_dir() {
 
 bool Driver::start_workers(const std::vector<UserId>& ids, std::uint16_t proxy_port) {
   const std::string self = self_path();
-  char rate[32], mark[32];
+  char rate[32], mark[32], share[32];
   std::snprintf(rate, sizeof rate, "%g", o_.rate);
+  std::snprintf(share, sizeof share, "%g", o_.group_share);
   std::snprintf(mark, sizeof mark, "%g", o_.mark_read_rate);
   for (int u = 0; u < o_.users; ++u) {
     std::string peers;
@@ -140,6 +142,16 @@ bool Driver::start_workers(const std::vector<UserId>& ids, std::uint16_t proxy_p
       for (const auto& [flag, value] : flags) {
         w.argv.emplace_back(flag);
         w.argv.push_back(value);
+      }
+      std::string groups;
+      for (ConversationId g : groups_of(groups_, ids[u])) {
+        groups += (groups.empty() ? "" : ",") + std::to_string(g);
+      }
+      if (!groups.empty()) {
+        for (const std::string& arg : {std::string("--groups"), groups,
+                                       std::string("--group-share"), std::string(share)}) {
+          w.argv.push_back(arg);
+        }
       }
       workers_.push_back(std::move(w));
       if (!start_worker(workers_.size() - 1)) return false;
@@ -269,17 +281,18 @@ int Driver::run() {
   }
   std::printf(
       "wechat-chaos: seed %llu, %d users x %d devices, %.0f s, %d server kills, "
-      "%d client kills, work dir %s\n",
+      "%d client kills, %d groups, work dir %s\n",
       static_cast<unsigned long long>(o_.seed), o_.users, o_.devices, o_.duration_s,
-      o_.server_kills, o_.client_kills, work_.c_str());
+      o_.server_kills, o_.client_kills, o_.groups, work_.c_str());
   std::fflush(stdout);
   server_ = std::make_unique<ServerProcess>(o_.server_binary, work_ + "/server", work_ + "/logs");
   if (auto started = server_->start(); !started.ok()) {
     std::fprintf(stderr, "wechat-chaos: %s\n", started.to_string().c_str());
     return 2;
   }
-  auto ids = set_up_accounts(dir_, work_ + "/server/mail", server_->port(), o_.users, o_.devices);
-  if (!ids.ok() || !write_users(dir_, *ids)) {
+  auto ids = set_up_accounts(dir_, work_ + "/server/mail", server_->port(), o_.users, o_.devices,
+                             o_.groups, o_.seed, &groups_);
+  if (!ids.ok() || !write_users(dir_, *ids) || !write_groups(dir_, groups_)) {
     std::fprintf(stderr, "wechat-chaos: setup: %s\n", ids.status().to_string().c_str());
     return 2;
   }
@@ -329,7 +342,7 @@ int Driver::run() {
   for (;;) {
     reap_unexpected();
     std::this_thread::sleep_for(500ms);
-    const CheckReport interim = check(gather_truth(dir_));
+    const CheckReport interim = check(gather_truth(dir_), groups_);
     // Lost, unacknowledged and unread may still heal as devices catch up; a duplicate, a
     // reordering or a phantom never does, so there is no point waiting once only those remain.
     const bool converged =
@@ -359,7 +372,7 @@ int Driver::run() {
     w.pid = -1;
   }
   server_->stop();
-  const CheckReport report = check(gather_truth(dir_));
+  const CheckReport report = check(gather_truth(dir_), groups_);
   print(report, proxy, settle_s);
   const bool pass = report.ok() && unexpected_exits_ == 0;
   std::printf("%s\n", pass ? "PASS" : "FAIL");

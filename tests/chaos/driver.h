@@ -29,6 +29,8 @@ struct DriverOptions {
   std::uint64_t seed = 1;
   std::vector<FaultKind> proxy_faults;  ///< Which proxy faults (empty: a faithful proxy).
   double fault_probability = 0.8;       ///< Per proxied connection.
+  int groups = 0;                       ///< Groups created in setup (0: direct messages only).
+  double group_share = 0.3;             ///< Of the messages, the share sent to a group.
   double settle_timeout_s = 60;         ///< After the faults, for everything to converge.
 };
 

@@ -20,14 +20,17 @@ std::string message_line(const Message& m) {
 
 }  // namespace
 
-bool write_dump(const Client& client, const std::vector<UserId>& peers, const std::string& path) {
+bool write_dump(const Client& client, const std::vector<UserId>& peers,
+                const std::vector<ConversationId>& groups, const std::string& path) {
   std::string body;
   std::uint64_t unsent = 0;
   std::set<UserId> seen_peers;
+  std::set<ConversationId> seen_conversations;
   auto conversations = client.conversations();
   if (!conversations.ok()) return false;
   for (const auto& c : *conversations) {
     seen_peers.insert(c.peer.id);
+    seen_conversations.insert(c.id);
     body += "C " + std::to_string(c.id) + " " + std::to_string(c.peer.id) + " " +
             std::to_string(c.last_seq) + " " + std::to_string(c.read_seq) + " " +
             std::to_string(c.unread) + "\n";
@@ -56,6 +59,16 @@ bool write_dump(const Client& client, const std::vector<UserId>& peers, const st
     if (seen_peers.count(peer)) continue;
     auto page = client.messages_with(peer, 0, 1);
     if (!page.ok()) return false;
+    for (const auto& m : *page) {
+      if (m.seq != 0) continue;
+      ++unsent;
+      body += message_line(m);
+    }
+  }
+  for (ConversationId group : groups) {
+    if (seen_conversations.count(group)) continue;
+    auto page = client.messages(group, 0, 1000);
+    if (!page.ok()) continue;  // a group this device does not know: nothing queued to it
     for (const auto& m : *page) {
       if (m.seq != 0) continue;
       ++unsent;

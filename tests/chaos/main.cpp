@@ -82,12 +82,22 @@ int main(int argc, char** argv) {
                  "Chance that a proxied connection gets a fault")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
+  app.add_option("--groups", d.groups,
+                 "Groups created during setup (each of at least 3 users when there are 3), "
+                 "sent to during the run and checked like direct conversations")
+      ->check(CLI::Range(0, 50))
+      ->capture_default_str();
+  app.add_option("--group-share", d.group_share,
+                 "Share of the messages sent to a group (when --groups > 0)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   app.add_option("--settle-timeout", d.settle_timeout_s,
                  "Seconds allowed, after the faults, for every device to converge")
       ->capture_default_str();
 
   wechat::chaos::WorkerOptions w;
   std::string peers;
+  std::string groups;
   auto* worker = app.add_subcommand("worker", "One device (started by the driver)");
   worker->add_option("--data-dir", w.data_dir)->required();
   worker->add_option("--record", w.record_path)->required();
@@ -96,6 +106,8 @@ int main(int argc, char** argv) {
   worker->add_option("--port", w.port)->required();
   worker->add_option("--device", w.device)->required();
   worker->add_option("--peers", peers)->required();
+  worker->add_option("--groups", groups);
+  worker->add_option("--group-share", w.group_share);
   worker->add_option("--rate", w.rate);
   worker->add_option("--mark-read-rate", w.mark_read_rate);
   worker->add_option("--seed", w.seed);
@@ -107,7 +119,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   if (recheck->parsed()) {
-    const auto report = wechat::chaos::check(wechat::chaos::gather_truth({recheck_dir}));
+    const auto report = wechat::chaos::check(
+        wechat::chaos::gather_truth({recheck_dir}), wechat::chaos::read_groups({recheck_dir}));
     wechat::chaos::print_report(report, stdout);
     std::printf("%s\n", report.ok() ? "PASS" : "FAIL");
     return report.ok() ? 0 : 1;
@@ -115,6 +128,7 @@ int main(int argc, char** argv) {
 
   if (worker->parsed()) {
     w.peers = parse_ids(peers);
+    w.groups = parse_ids(groups);
     return wechat::chaos::run_worker(w);
   }
   if (d.server_binary.empty()) {

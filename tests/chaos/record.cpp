@@ -109,6 +109,9 @@ WorkerRecord read_record(const std::string& path) {
       case 'I':
         r.intents[num(at(0))].peer = num(at(1));
         break;
+      case 'G':
+        r.intents[num(at(0))].group = num(at(1));
+        break;
       case 'Q': {
         auto& intent = r.intents[num(at(0))];
         intent.queued = true;

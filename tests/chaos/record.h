@@ -9,6 +9,7 @@
 //
 //   S <pid>                                   an incarnation started
 //   I <n> <peer_id>                           about to queue message n (text: message_text())
+//   G <n> <group_id>                          about to queue message n to a group (--groups)
 //   Q <n> <client_msg_id>                     message n is in the local outbox (durable)
 //   E <n> <error>                             message n was refused locally: it was never queued
 //   A <client_msg_id> <conversation> <seq>    the server acknowledged it
@@ -20,12 +21,18 @@
 // "I" comes before the message can exist and "Q" after it surely does: a worker killed in
 // between leaves an "I" alone, and that message may or may not exist (at most once).
 //
+// A group message is "G" instead of "I"; "Q", "E", "A", "F" are the same for both.
+//
 // Dump file (one per device, rewritten whole by rename: the device's local store as the public
 // API shows it):
 //
 //   H <connection_state> <unsent_count>
 //   C <conversation> <peer_id> <last_seq> <read_seq> <unread>
 //   W <conversation> <seq> <message_id> <sender> <peer> <outgoing> <state> <client_msg_id> <text>
+//
+// (In a group conversation "C" and "W" have peer 0.) Groups file (groups.txt, by the driver):
+//
+//   <group_id> <member user id> <member user id> ...
 
 #include <cstdint>
 #include <map>
@@ -75,6 +82,7 @@ class Recorder {
 struct WorkerRecord {
   struct Intent {
     UserId peer = 0;
+    ConversationId group = 0;  ///< A group message ("G"): peer is 0.
     bool queued = false;
     bool refused = false;
     std::string client_msg_id;

@@ -6,7 +6,9 @@
 #include <fstream>
 #include <future>
 #include <memory>
+#include <random>
 #include <regex>
+#include <set>
 #include <thread>
 
 #include "wechat/client.h"
@@ -73,10 +75,61 @@ Result<std::unique_ptr<Client>> make_client(const std::string& dir, std::uint16_
   return Client::create(options);
 }
 
+/// Waits until `client` has every group of `ids` in its local store.
+Status await_groups(const Client& client, const std::vector<ConversationId>& ids) {
+  for (int i = 0; i < 3000; ++i) {
+    bool all = true;
+    for (ConversationId id : ids) all = all && client.group(id).ok();
+    if (all) return Status();
+    std::this_thread::sleep_for(10ms);
+  }
+  return Status(Error::kTimeout, "a device never learnt of its groups");
+}
+
+Status create_groups(std::vector<std::unique_ptr<Client>>& first, const std::vector<UserId>& ids,
+                     int groups, std::uint64_t seed, GroupTable& table) {
+  std::mt19937_64 rng(seed * 7919 + 17);
+  const int users = static_cast<int>(ids.size());
+  for (int k = 0; k < groups; ++k) {
+    const int owner = k % users;
+    std::vector<int> others;
+    for (int u = 0; u < users; ++u) {
+      if (u != owner) others.push_back(u);
+    }
+    std::shuffle(others.begin(), others.end(), rng);
+    // At least 2 others (3 members), up to all of them.
+    const int min_others = std::min(2, users - 1);
+    const int count = min_others + static_cast<int>(rng() % (users - 1 - min_others + 1));
+    std::vector<UserId> members;
+    std::set<UserId> all = {ids[owner]};
+    for (int i = 0; i < count; ++i) {
+      members.push_back(ids[others[i]]);
+      all.insert(ids[others[i]]);
+    }
+    WECHAT_ASSIGN_OR_RETURN(Group g, await<Group>([&](auto cb) {
+                              first[owner]->create_group("chaos-g" + std::to_string(k), members,
+                                                         cb);
+                            }));
+    table[g.id] = all;
+  }
+  return Status();
+}
+
 }  // namespace
 
+std::vector<ConversationId> groups_of(const GroupTable& table, UserId user) {
+  std::vector<ConversationId> out;
+  for (const auto& [id, members] : table) {
+    if (members.count(user)) out.push_back(id);
+  }
+  return out;
+}
+
 Result<std::vector<UserId>> set_up_accounts(const WorkDir& work, const std::string& mail_dir,
-                                            std::uint16_t port, int users, int devices) {
+                                            std::uint16_t port, int users, int devices,
+                                            int groups, std::uint64_t seed,
+                                            GroupTable* group_table) {
+  GroupTable table;
   std::vector<std::unique_ptr<Client>> first;  // device 0 of each user
   std::vector<UserId> ids;
   for (int u = 0; u < users; ++u) {
@@ -105,13 +158,19 @@ Result<std::vector<UserId>> set_up_accounts(const WorkDir& work, const std::stri
           await_done([&](auto cb) { first[b]->answer_friend_request(request.id, true, cb); }));
     }
   }
+  if (groups > 0) {
+    WECHAT_TRY(create_groups(first, ids, groups, seed, table));
+  }
   for (int u = 0; u < users; ++u) {
+    WECHAT_TRY(await_groups(*first[u], groups_of(table, ids[u])));
     for (int d = 1; d < devices; ++d) {
       WECHAT_ASSIGN_OR_RETURN(auto client, make_client(work.device_dir(u, d), port));
       Client& c = *client;
       WECHAT_TRY(await<User>([&](auto cb) { c.login(username(u), password(u), cb); }));
+      WECHAT_TRY(await_groups(c, groups_of(table, ids[u])));
     }
   }
+  if (group_table) *group_table = std::move(table);
   return ids;
 }
 

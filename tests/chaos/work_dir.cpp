@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <sstream>
 
 namespace wechat::chaos {
 
@@ -11,6 +12,31 @@ bool write_users(const WorkDir& dir, const std::vector<UserId>& ids) {
   std::ofstream out(dir.users(), std::ios::trunc);
   for (std::size_t i = 0; i < ids.size(); ++i) out << i << " " << ids[i] << "\n";
   return static_cast<bool>(out);
+}
+
+bool write_groups(const WorkDir& dir, const GroupTable& groups) {
+  std::ofstream out(dir.groups(), std::ios::trunc);
+  for (const auto& [id, members] : groups) {
+    out << id;
+    for (UserId m : members) out << " " << m;
+    out << "\n";
+  }
+  return static_cast<bool>(out);
+}
+
+GroupTable read_groups(const WorkDir& dir) {
+  GroupTable out;
+  std::ifstream in(dir.groups());
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    ConversationId id = 0;
+    if (!(fields >> id)) continue;
+    auto& members = out[id];
+    UserId m = 0;
+    while (fields >> m) members.insert(m);
+  }
+  return out;
 }
 
 std::vector<DeviceTruth> gather_truth(const WorkDir& dir) {

@@ -10,6 +10,7 @@
 //   devices/u<u>-d<d>/    each device's client data directory
 //   records/u<u>-d<d>.txt each device's record, dumps/u<u>-d<d>.txt its last dump (record.h)
 //   users.txt             "<user index> <user id>" per line
+//   groups.txt            "<group id> <member user id>..." per line (--groups; record.h)
 //   stop                  created when the faults are over
 
 #include <string>
@@ -38,11 +39,16 @@ struct WorkDir {
     return root + "/logs/" + tag(user, device) + ".log";
   }
   std::string users() const { return root + "/users.txt"; }
+  std::string groups() const { return root + "/groups.txt"; }
   std::string stop() const { return root + "/stop"; }
 };
 
 /// Writes users.txt.
 bool write_users(const WorkDir& dir, const std::vector<UserId>& ids);
+/// Writes groups.txt.
+bool write_groups(const WorkDir& dir, const GroupTable& groups);
+/// Reads groups.txt; empty if it is missing (a run without groups).
+GroupTable read_groups(const WorkDir& dir);
 /// Every device's record and dump, for the checker. Empty if users.txt is missing.
 std::vector<DeviceTruth> gather_truth(const WorkDir& dir);
 

@@ -154,7 +154,7 @@ int run_worker(const WorkerOptions& o) {
     }
     if (stopping) {
       const auto began = std::chrono::steady_clock::now();
-      if (!write_dump(*client, o.peers, o.dump_path)) note("dump: a local read failed");
+      if (!write_dump(*client, o.peers, o.groups, o.dump_path)) note("dump: a local read failed");
       const auto took = std::chrono::steady_clock::now() - began;
       if (took > 1s) {
         note("dump took " +
@@ -186,9 +186,12 @@ int run_worker(const WorkerOptions& o) {
       client->mark_read(c.id, c.last_seq, on_read);
       continue;
     }
-    const UserId peer = o.peers[rng() % o.peers.size()];
+    const bool to_group = !o.groups.empty() && unit(rng) < o.group_share;
+    const UserId peer = to_group ? 0 : o.peers[rng() % o.peers.size()];
+    const ConversationId group = to_group ? o.groups[rng() % o.groups.size()] : 0;
     const std::uint64_t n = counter++;
-    record.line("I " + std::to_string(n) + " " + std::to_string(peer));
+    record.line(to_group ? "G " + std::to_string(n) + " " + std::to_string(group)
+                         : "I " + std::to_string(n) + " " + std::to_string(peer));
     auto on_queued = [&record, &queued_at, n, outstanding](Result<Message> m) {
       if (m.ok()) {
         record.line("Q " + std::to_string(n) + " " + m->client_msg_id);
@@ -199,9 +202,14 @@ int run_worker(const WorkerOptions& o) {
       --*outstanding;
     };
     ++*outstanding;
-    client->send_text(peer, message_text(MessageKey{me->id, o.device, n}), on_queued);
+    const std::string text = message_text(MessageKey{me->id, o.device, n});
+    if (to_group) {
+      client->send_group_text(group, text, on_queued);
+    } else {
+      client->send_text(peer, text, on_queued);
+    }
   }
-  if (stopping && !write_dump(*client, o.peers, o.dump_path)) note("dump: a local read failed");
+  if (stopping && !write_dump(*client, o.peers, o.groups, o.dump_path)) note("dump: a local read failed");
   client.reset();  // completes what is pending (kCancelled) while `record` is still open
   return 0;
 }

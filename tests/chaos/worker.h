@@ -25,6 +25,8 @@ struct WorkerOptions {
   std::uint16_t port = 0;  ///< The fault proxy.
   int device = 0;          ///< This device's index within its user.
   std::vector<UserId> peers;
+  std::vector<ConversationId> groups;  ///< Groups of this user (--groups), to send to.
+  double group_share = 0.3;            ///< Of the messages, the share sent to a group.
   double rate = 5;              ///< Messages per second (Poisson).
   double mark_read_rate = 0.5;  ///< mark_read calls per second.
   std::uint64_t seed = 1;
