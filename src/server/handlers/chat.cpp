@@ -22,16 +22,6 @@ std::size_t page_budget(const ServerContext& c) {
                                                         : kFrameOverhead;
 }
 
-v1::SendMessageOk ack_of(const v1::Message& m, bool duplicate) {
-  v1::SendMessageOk ack;
-  ack.set_message_id(m.message_id());
-  ack.set_conversation_id(m.conversation_id());
-  ack.set_seq(m.seq());
-  ack.set_server_time_ms(m.server_time_ms());
-  ack.set_duplicate(duplicate);
-  return ack;
-}
-
 /// Appends `entry` to `user`'s log and queues its push.
 Status append_and_push(ServerStore& store, Effects& effects, std::uint64_t user,
                        const v1::LogEntry& entry) {
@@ -44,18 +34,42 @@ Status append_and_push(ServerStore& store, Effects& effects, std::uint64_t user,
 
 }  // namespace
 
+v1::SendMessageOk ack_of(const v1::Message& m, bool duplicate) {
+  v1::SendMessageOk ack;
+  ack.set_message_id(m.message_id());
+  ack.set_conversation_id(m.conversation_id());
+  ack.set_seq(m.seq());
+  ack.set_server_time_ms(m.server_time_ms());
+  ack.set_duplicate(duplicate);
+  return ack;
+}
+
+v1::Message outgoing_message(const Session::Identity& sender, std::uint64_t conversation_id,
+                             v1::ConversationKind kind, const std::string& client_msg_id,
+                             const std::string& text, UnixMillis now) {
+  v1::Message message;
+  message.set_conversation_id(conversation_id);
+  message.set_sender_id(sender.user_id);
+  message.set_client_msg_id(client_msg_id);
+  message.set_server_time_ms(now);
+  message.set_text(text);
+  message.set_kind(kind);
+  message.set_sender_username(sender.username);
+  return message;
+}
+
 asio::awaitable<Reply> handle_send_message(ServerContext& c, Session& s,
                                            const v1::SendMessage& req) {
   WECHAT_CO_ASSIGN_OR_RETURN(const auto me, require_login(s));
-  // Group messages have a path of their own (groups.cpp); this one stays the direct path.
-  if (req.group_id() != 0) co_return co_await handle_send_group_message(c, s, req);
   if (req.client_msg_id().size() != kClientMsgIdBytes) {
     co_return Status(Error::kInvalidArgument, "client_msg_id must be 16 bytes");
   }
+  WECHAT_CO_TRY(validate_text(req.text(), c.options.max_text_bytes));
+  // Group messages have a path of their own (groups.cpp); this one stays the direct path.
+  if (req.group_id() != 0) co_return co_await handle_send_group_message(c, s, req);
   if (req.to_user_id() == 0 || req.to_user_id() == me.user_id) {
     co_return Status(Error::kInvalidArgument, "a message needs a recipient other than yourself");
   }
-  WECHAT_CO_TRY(validate_text(req.text(), c.options.max_text_bytes));
 
   const bool allow_strangers = c.options.allow_strangers;
   // Named, not a temporary: GCC 12 destroys a capturing lambda temporary in a
@@ -75,15 +89,9 @@ asio::awaitable<Reply> handle_send_message(ServerContext& c, Session& s,
       if (!conversation) {
         WECHAT_ASSIGN_OR_RETURN(conversation, store.direct_conversation(me.user_id, to, true, now));
       }
-      v1::Message message;
-      message.set_conversation_id(*conversation);
-      message.set_sender_id(me.user_id);
+      v1::Message message =
+          outgoing_message(me, *conversation, v1::CONVERSATION_KIND_DIRECT, cid, text, now);
       message.set_recipient_id(to);
-      message.set_client_msg_id(cid);
-      message.set_server_time_ms(now);
-      message.set_text(text);
-      message.set_kind(v1::CONVERSATION_KIND_DIRECT);
-      message.set_sender_username(me.username);
       WECHAT_ASSIGN_OR_RETURN(message, store.append_message(std::move(message)));
 
       v1::LogEntry entry;

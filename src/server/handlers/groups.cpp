@@ -13,7 +13,6 @@ namespace wechat::server {
 
 namespace {
 
-constexpr std::size_t kClientMsgIdBytes = 16;
 constexpr std::size_t kClientGroupIdBytes = 16;
 
 std::size_t member_limit(const ServerContext& c) {
@@ -120,16 +119,6 @@ Result<v1::GroupInfo> full_group(ServerStore& store, std::uint64_t group_id) {
   return std::move(*group);
 }
 
-v1::SendMessageOk ack_of(const v1::Message& m, bool duplicate) {
-  v1::SendMessageOk ack;
-  ack.set_message_id(m.message_id());
-  ack.set_conversation_id(m.conversation_id());
-  ack.set_seq(m.seq());
-  ack.set_server_time_ms(m.server_time_ms());
-  ack.set_duplicate(duplicate);
-  return ack;
-}
-
 /// Runs a change that answers Empty; `set` picks the response field.
 template <typename Work, typename SetField>
 asio::awaitable<Reply> run_change(ServerContext& c, Work work, SetField set) {
@@ -172,13 +161,9 @@ Result<Membership> require_member(ServerStore& store, std::uint64_t conversation
 asio::awaitable<Reply> handle_send_group_message(ServerContext& c, Session& s,
                                                  const v1::SendMessage& req) {
   WECHAT_CO_ASSIGN_OR_RETURN(const auto me, require_login(s));
-  if (req.client_msg_id().size() != kClientMsgIdBytes) {
-    co_return Status(Error::kInvalidArgument, "client_msg_id must be 16 bytes");
-  }
   if (req.to_user_id() != 0) {
     co_return Status(Error::kInvalidArgument, "a message goes to a user or to a group, not both");
   }
-  WECHAT_CO_TRY(validate_text(req.text(), c.options.max_text_bytes));
 
   // Named, not a temporary: GCC 12 destroys a capturing lambda temporary in a
   // co_await expression twice.
@@ -191,14 +176,8 @@ asio::awaitable<Reply> handle_send_group_message(ServerContext& c, Session& s,
 
     WECHAT_TRY(require_live_group(store, group_id, me.user_id).status());
 
-    v1::Message message;
-    message.set_conversation_id(group_id);
-    message.set_sender_id(me.user_id);
-    message.set_client_msg_id(cid);
-    message.set_server_time_ms(now);
-    message.set_text(text);
-    message.set_kind(v1::CONVERSATION_KIND_GROUP);
-    message.set_sender_username(me.username);
+    v1::Message message =
+        outgoing_message(me, group_id, v1::CONVERSATION_KIND_GROUP, cid, text, now);
     // One message row; the sender's read marker moves to it, as in direct conversations.
     WECHAT_ASSIGN_OR_RETURN(message, store.append_message(std::move(message)));
 

@@ -64,9 +64,18 @@ asio::awaitable<Reply> handle_dissolve_group(ServerContext&, Session&, const v1:
 asio::awaitable<Reply> handle_get_group(ServerContext&, Session&, const v1::GetGroup&);
 asio::awaitable<Reply> handle_list_groups(ServerContext&, Session&, const v1::ListGroups&);
 /// SendMessage with a group_id: the group half of handle_send_message, which routes here so
-/// that the direct path stays as it is.
+/// that the direct path stays as it is. REQUIRES: client_msg_id and text already validated
+/// there.
 asio::awaitable<Reply> handle_send_group_message(ServerContext&, Session&,
                                                  const v1::SendMessage&);
+
+/// The answer to a SendMessage for the stored `m` (chat.cpp; direct and group sends).
+v1::SendMessageOk ack_of(const v1::Message& m, bool duplicate);
+
+/// A message `sender` is about to store, before the store assigns its id and seq (chat.cpp).
+v1::Message outgoing_message(const Session::Identity& sender, std::uint64_t conversation_id,
+                             v1::ConversationKind kind, const std::string& client_msg_id,
+                             const std::string& text, UnixMillis now);
 
 /// Appends `entry` to the log of every current member of the conversation (set-based) and
 /// queues one push per member, each framed once with that member's user_seq (groups.cpp).
