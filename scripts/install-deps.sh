@@ -6,9 +6,9 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
-  libasio-dev libprotobuf-dev protobuf-compiler libsqlite3-dev libssl-dev openssl
+  libasio-dev libprotobuf-dev protobuf-compiler libsqlite3-dev libssl-dev openssl libexpat1-dev
   libfmt-dev libcli11-dev doctest-dev libcurl4-openssl-dev libncurses-dev
-  libpq-dev postgresql
+  libpq-dev postgresql libhiredis-dev redis-server
   clang libclang-rt-14-dev
   python3 tmux
 )

@@ -50,6 +50,11 @@ std::unique_ptr<ChatAdapter> make_wechat_adapter(asio::io_context& io, const std
                                                  std::size_t max_users, std::string& error);
 std::unique_ptr<ChatAdapter> make_mqtt_adapter(asio::io_context& io, const std::string& host,
                                                std::uint16_t port, std::size_t users);
+/// XMPP (bench/peers/ejabberd): accounts u0 .. u<users-1> on `domain`, all with `password`.
+std::unique_ptr<ChatAdapter> make_xmpp_adapter(asio::io_context& io, const std::string& host,
+                                               std::uint16_t port, std::size_t users,
+                                               const std::string& domain,
+                                               const std::string& password);
 
 }  // namespace wechat::bench
 

@@ -42,8 +42,12 @@ int main(int argc, char** argv) {
   std::string w1_rates = "1000,2000,5000,10000,20000,40000,80000";
   auto* c1 = app.add_subcommand("w1", "steady one-to-one chat, in steps of offered load");
   add_common(c1, w1.common);
-  c1->add_option("--proto", w1.proto, "wechat or mqtt")->capture_default_str();
-  c1->add_option("--users", w1.users, "users (mqtt: required; wechat: at most this many)");
+  c1->add_option("--proto", w1.proto, "wechat, mqtt or xmpp")->capture_default_str();
+  c1->add_option("--users", w1.users, "users (mqtt, xmpp: required; wechat: at most this many)");
+  c1->add_option("--xmpp-domain", w1.xmpp_domain, "xmpp: the accounts' domain")
+      ->capture_default_str();
+  c1->add_option("--xmpp-password", w1.xmpp_password, "xmpp: every account's password")
+      ->capture_default_str();
   c1->add_option("--rates", w1_rates, "offered msg/s per step")->capture_default_str();
   c1->add_option("--warmup", w1.warmup_s)->capture_default_str();
   c1->add_option("--measure", w1.measure_s)->capture_default_str();

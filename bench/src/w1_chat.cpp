@@ -268,6 +268,9 @@ int run_w1(const W1Options& o) {
   std::unique_ptr<ChatAdapter> adapter;
   if (o.proto == "mqtt") {
     adapter = make_mqtt_adapter(io, o.common.host, o.common.port, o.users);
+  } else if (o.proto == "xmpp") {
+    adapter = make_xmpp_adapter(io, o.common.host, o.common.port, o.users, o.xmpp_domain,
+                                o.xmpp_password);
   } else {
     std::string error;
     adapter = make_wechat_adapter(io, o.common.host, o.common.port, o.common.tls,

@@ -22,8 +22,10 @@ struct Common {
 
 struct W1Options {
   Common common;
-  std::string proto = "wechat";  ///< wechat | mqtt
-  std::size_t users = 0;         ///< 0: all in users_file (mqtt: required)
+  std::string proto = "wechat";  ///< wechat | mqtt | xmpp
+  std::size_t users = 0;         ///< 0: all in users_file (mqtt, xmpp: required)
+  std::string xmpp_domain = "bench.local";  ///< xmpp: accounts u<i>@domain
+  std::string xmpp_password = "bench";
   std::vector<double> rates;     ///< offered msg/s per step
   double warmup_s = 10, measure_s = 60, drain_s = 5;
   bool stop_on_fail = true;
