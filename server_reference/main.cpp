@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -120,7 +121,43 @@ int main(int argc, char** argv) {
                  "Most members a group may have, its owner included")
       ->check(CLI::Range(2, 100000))
       ->capture_default_str();
+  std::string role = "all";
+  std::string advertise;
+  app.add_option("--role", role,
+                 "all: a whole server; gate: accounts, sends clients to chat nodes; chat: chat "
+                 "sessions (gate and chat need --redis and a postgresql --store)")
+      ->check(CLI::IsMember({"all", "gate", "chat"}))
+      ->capture_default_str();
+  app.add_option("--redis", options.cluster.redis_url,
+                 "Cluster registry, routes and pushes: redis://[[user]:password@]host:port[/db]");
+  app.add_option("--node-id", options.cluster.node_id,
+                 "This node's unique name in the cluster (default: generated)");
+  app.add_option("--advertise", advertise,
+                 "HOST:PORT clients reach this node at (default: the listen address)");
+  std::int64_t heartbeat_ms = options.cluster.heartbeat_interval.count();
+  std::int64_t node_ttl_ms = options.cluster.node_ttl.count();
+  app.add_option("--heartbeat-ms", heartbeat_ms, "How often a cluster node reports to Redis")
+      ->check(CLI::Range(50, 60000))
+      ->capture_default_str();
+  app.add_option("--node-ttl-ms", node_ttl_ms,
+                 "A cluster node silent this long is dead (more than --heartbeat-ms)")
+      ->check(CLI::Range(100, 600000))
+      ->capture_default_str();
+  // Every option above may also come from a file: `name = value` lines (TOML/INI), the same
+  // names without the dashes. Command-line flags win over the file.
+  app.set_config("--config", "", "Read options from this file (key = value lines)");
   CLI11_PARSE(app, argc, argv);
+
+  options.cluster.heartbeat_interval = std::chrono::milliseconds(heartbeat_ms);
+  options.cluster.node_ttl = std::chrono::milliseconds(node_ttl_ms);
+  if (role == "gate") options.cluster.role = wechat::ServerRole::kGate;
+  if (role == "chat") options.cluster.role = wechat::ServerRole::kChat;
+  if (!advertise.empty() && !parse_listen(advertise, options.cluster.advertise_host,
+                                          options.cluster.advertise_port)) {
+    std::fprintf(stderr, "wechat-server: --advertise wants HOST:PORT, not '%s'\n",
+                 advertise.c_str());
+    return 2;
+  }
 
   if (!parse_listen(listen, options.listen_host, options.listen_port)) {
     std::fprintf(stderr, "wechat-server: --listen wants HOST:PORT, not '%s'\n", listen.c_str());
@@ -153,9 +190,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "wechat-server: %s\n", server.status().to_string().c_str());
     return 1;
   }
-  std::printf("wechat-server %s listening on %s:%u (%s)\n", wechat::version(),
+  std::printf("wechat-server %s listening on %s:%u (%s, role %s)\n", wechat::version(),
               options.listen_host.c_str(), (*server)->port(),
-              options.plaintext ? "plaintext" : "TLS");
+              options.plaintext ? "plaintext" : "TLS", role.c_str());
   if (!options.plaintext) {
     std::printf("TLS certificate %s\nSHA-256 fingerprint %s\n", (*server)->tls_cert_file().c_str(),
                 (*server)->tls_fingerprint().c_str());

@@ -23,9 +23,20 @@
 
 namespace wechat {
 
+/// Where a server listens.
+struct ServerAddress {
+  std::string host;
+  std::uint16_t port = 7600;
+};
+
 struct ClientOptions {
   std::string host = "127.0.0.1";  ///< Server name or address. Default: loopback.
   std::uint16_t port = 7600;       ///< Default: 7600, wechat-server's default.
+  /// More addresses of the same service, tried in turn after host:port when one cannot be
+  /// reached: a cluster's other gates. A gate sends the client on to a chat node by itself, and
+  /// losing that node brings the client back through a gate to another one; the app sees only
+  /// the connection state. Default: none.
+  std::vector<ServerAddress> more_servers;
 
   /// TLS is on and the server's certificate is verified unless `plaintext`. Trust, in order:
   /// `pinned_sha256` (exactly that certificate), else `ca_file`, else the system's trust store.

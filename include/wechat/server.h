@@ -58,6 +58,33 @@ struct RateLimits {
   std::chrono::milliseconds max_request_delay{1000};
 };
 
+/// What a server does in a cluster (docs/cluster.md).
+enum class ServerRole {
+  kAll,   ///< Everything: accounts and chat sessions. A single server, or a cluster node.
+  kGate,  ///< Accounts only: answers login and resume with the least-loaded live chat node,
+          ///< which the client then connects to. Holds no chat sessions.
+  kChat,  ///< Accounts and chat sessions; gates send clients here.
+};
+
+/// Running as one node of a cluster: several servers on one PostgreSQL store_url, with Redis
+/// for the node registry, the user -> node routes and pushes between nodes.
+struct ClusterOptions {
+  ServerRole role = ServerRole::kAll;
+  /// "redis://[[user]:password@]host[:port][/db]". Empty: no cluster (role must be kAll).
+  /// Required for kGate and kChat, which also need a PostgreSQL store_url. Default: empty.
+  std::string redis_url;
+  /// This node's name in the registry, unique in the cluster. Default: generated at start.
+  std::string node_id;
+  /// Where clients reach this node, as gates hand it out. Default: listen_host and the bound
+  /// port (a wildcard listen_host such as 0.0.0.0 needs an explicit advertise_host).
+  std::string advertise_host;
+  std::uint16_t advertise_port = 0;
+  /// How often the node reports itself (and its live connection count) to the registry.
+  std::chrono::milliseconds heartbeat_interval{1000};
+  /// A node silent for this long is dead: gates stop choosing it and its routes are removed.
+  std::chrono::milliseconds node_ttl{3000};
+};
+
 struct ServerOptions {
   std::string listen_host = "127.0.0.1";  ///< Default: loopback only.
   std::uint16_t listen_port = 7600;       ///< 0 picks a free port (see Server::port()).
@@ -74,6 +101,7 @@ struct ServerOptions {
   std::string tls_cert_file;
   std::string tls_key_file;
 
+  ClusterOptions cluster;
   MailOptions mail;
   LogOptions log;
   Durability durability = Durability::kWritten;

@@ -20,6 +20,13 @@ Client::Impl::~Impl() = default;
 
 Status Client::Impl::init() {
   if (options_.data_dir.empty()) return Status(Error::kInvalidArgument, "data_dir is required");
+  servers_.push_back(ServerAddress{options_.host, options_.port});
+  servers_.insert(servers_.end(), options_.more_servers.begin(), options_.more_servers.end());
+  for (const auto& server : servers_) {
+    if (server.host.empty() || server.port == 0) {
+      return Status(Error::kInvalidArgument, "every server address needs a host and a port");
+    }
+  }
   detail::silence_protobuf_logging();
   std::error_code ec;
   std::filesystem::create_directories(options_.data_dir, ec);

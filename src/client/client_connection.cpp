@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <utility>
 
 #include "client/client_impl.h"
 #include "client/convert.h"
@@ -37,7 +38,9 @@ void Client::Impl::ensure_connected() {
   options.heartbeat_interval = heartbeat_interval_;
   // Pongs answer our pings, so silence for three intervals means the server is gone.
   options.idle_timeout = heartbeat_interval_ * 3;
-  transport::async_connect(io_.get_executor(), options_.host, options_.port, tls_, options,
+  on_chat_node_ = chat_node_.has_value();
+  const ServerAddress& target = on_chat_node_ ? *chat_node_ : servers_[server_];
+  transport::async_connect(io_.get_executor(), target.host, target.port, tls_, options,
                            [this, self = shared_from_this()](
                                Result<std::shared_ptr<transport::Connection>> connection) {
                              asio::post(io_, [this, self, c = std::move(connection)]() mutable {
@@ -53,8 +56,11 @@ void Client::Impl::on_connected(Result<std::shared_ptr<transport::Connection>> c
     return;
   }
   if (!connection.ok()) {
-    log_.info("cannot connect to {}:{}: {}", options_.host, options_.port,
+    const ServerAddress& target = on_chat_node_ ? *chat_node_ : servers_[server_];
+    log_.info("cannot connect to {}:{}: {}", target.host, target.port,
               connection.status().to_string());
+    // Next time: back through a gate if a chat node failed, else the next gate in the list.
+    if (!on_chat_node_) server_ = (server_ + 1) % servers_.size();
     disconnected(connection.status());
     return;
   }
@@ -128,6 +134,10 @@ void Client::Impl::drop_connection(const Status& reason) {
 void Client::Impl::disconnected(const Status& status) {
   ++generation_;  // late callbacks of the old connection are ignored from now on
   connection_.reset();
+  // A chat node lost (or refusing) is left for whichever node a gate chooses next.
+  if (on_chat_node_) chat_node_.reset();
+  on_chat_node_ = false;
+  const bool redirecting = std::exchange(redirecting_, false);
   hello_done_ = false;
   authenticated_ = false;
   authenticating_ = false;
@@ -137,9 +147,26 @@ void Client::Impl::disconnected(const Status& status) {
                   "connection lost" + (status.ok() ? std::string() : ": " + status.message())),
            false);
   if (shut_down_) return;
+  if (redirecting) {
+    ensure_connected();  // straight on to the chat node; the app sees only kConnecting again
+    return;
+  }
   set_state(ConnectionState::kDisconnected, status.ok() ? Status(Error::kUnavailable, "closed")
                                                         : status);
   if (want_online_ || !waiting_.empty()) schedule_reconnect();
+}
+
+void Client::Impl::follow_to_chat_node(const v1::Endpoint& node) {
+  if (on_chat_node_ || node.host().empty() || node.port() == 0 || node.port() > 65535) {
+    // A chat node never redirects, and a gate must name a usable address.
+    log_.warn("ignoring a redirect to '{}:{}'", node.host(), node.port());
+    drop_connection(Status(Error::kProtocol, "the server sent an unusable redirect"));
+    return;
+  }
+  log_.debug("the gate sent this session to {}:{}", node.host(), node.port());
+  chat_node_ = ServerAddress{node.host(), static_cast<std::uint16_t>(node.port())};
+  redirecting_ = true;
+  drop_connection(Status(Error::kUnavailable, "moving to the chat node"));
 }
 
 void Client::Impl::schedule_reconnect() {
@@ -200,6 +227,13 @@ void Client::Impl::login(const std::string& login, const std::string& password,
     token_ = ok.token();
     want_online_ = true;
     head_user_seq_ = ok.head_user_seq();
+    if (ok.has_chat_node()) {
+      // Logged in at a gate: the session is served by the chat node, which the saved token
+      // opens. Requests made from now on wait for it.
+      complete(done, Result<User>(user));
+      follow_to_chat_node(ok.chat_node());
+      return;
+    }
     on_authenticated();
     complete(done, Result<User>(user));
   });
@@ -244,7 +278,12 @@ void Client::Impl::authenticate() {
   r.mutable_resume()->set_token(token_);
   send_now(std::move(r), [this](Result<v1::Response> response) {
     authenticating_ = false;
-    if (!response.ok()) return;  // the connection dropped; reconnecting will try again
+    if (!response.ok()) {
+      // Dropped already (reconnecting tries again), or no answer in time from a server that
+      // may be stuck: leave it, and the next attempt (through a gate) may find another.
+      drop_connection(response.status());
+      return;
+    }
     if (auto status = client::status_of(*response); !status.ok()) {
       if (status.code() == Error::kSessionExpired || status.code() == Error::kUnauthenticated) {
         end_session(status);
@@ -254,6 +293,7 @@ void Client::Impl::authenticate() {
       }
       return;
     }
+    if (response->resume().has_chat_node()) return follow_to_chat_node(response->resume().chat_node());
     const User user = client::to_user(response->resume().user());
     {
       std::lock_guard lock(account_mutex_);

@@ -148,6 +148,8 @@ class [[gnu::visibility("hidden")]] Client::Impl
   void schedule_reconnect();
   void set_state(ConnectionState state, Status reason = {});
   void authenticate();
+  /// A gate answered login or resume with the chat node that serves the session: go there.
+  void follow_to_chat_node(const v1::Endpoint& node);
   void on_authenticated();
   void end_session(const Status& reason);
   Status open_account(const User& user);
@@ -212,10 +214,17 @@ class [[gnu::visibility("hidden")]] Client::Impl
   std::deque<Waiting> waiting_;
   std::vector<Callback<User>> resume_waiters_;
   unsigned reconnect_attempts_ = 0;
+  // Where the next connection goes: the chat node a gate sent us to, else servers_[server_].
+  std::vector<ServerAddress> servers_;  ///< host:port, then more_servers
+  std::size_t server_ = 0;
+  std::optional<ServerAddress> chat_node_;
+  bool on_chat_node_ = false;   ///< The current connection (or attempt) is to chat_node_.
+  bool redirecting_ = false;    ///< Dropping a gate connection to follow it to a chat node.
   asio::steady_timer reconnect_timer_{io_};
   asio::steady_timer outbox_retry_timer_{io_};
   std::chrono::milliseconds heartbeat_interval_{10000};
   bool syncing_ = false;
+  bool sync_again_ = false;  ///< SyncNeeded arrived during a sync: run one more after it
   std::uint64_t head_user_seq_ = 0;
   std::unordered_set<std::string> sending_;  ///< client_msg_ids on the wire now.
 };

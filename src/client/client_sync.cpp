@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Client::Impl: catching up (sync), applying pushes, delivery markers, and the outbox.
+#include <utility>
+
 #include "client/client_impl.h"
 #include "client/convert.h"
 #include "common/random.h"
@@ -81,7 +83,8 @@ void Client::Impl::sync_page(bool first) {
     syncing_ = false;
     set_state(ConnectionState::kOnline);
     flush_outbox();
-    if (position < head_user_seq_) start_sync();  // pushes raced ahead of the snapshot
+    // Pushes raced ahead of the snapshot, or the server said pushes were lost meanwhile.
+    if (position < head_user_seq_ || std::exchange(sync_again_, false)) start_sync();
   });
 }
 
@@ -132,6 +135,11 @@ void Client::Impl::on_event(v1::Event&& event) {
       // Otherwise (server shutting down) the connection closes and we reconnect.
       break;
     }
+    case v1::Event::kSyncNeeded:
+      // A sync already running may have read its pages before the lost entries committed.
+      if (syncing_) sync_again_ = true;
+      start_sync();
+      break;
     case v1::Event::KIND_NOT_SET:
       break;
   }

@@ -38,6 +38,25 @@ auto offload(Executor executor, Fn fn) -> asio::awaitable<std::invoke_result_t<F
       asio::use_awaitable, std::move(fn));
 }
 
+/// Awaits an operation that reports once, on any thread, through a callback taking an R:
+/// `start(callback)` begins it. The coroutine resumes on its own executor.
+template <typename R, typename Start>
+asio::awaitable<R> await_callback(Start start) {
+  return asio::async_initiate<decltype(asio::use_awaitable), void(R)>(
+      [](auto completion, Start begin) mutable {
+        auto h = std::make_shared<decltype(completion)>(std::move(completion));
+        begin([h](R result) {
+          auto home = asio::get_associated_executor(*h);
+          asio::post(home, [h, result = std::move(result)]() mutable {
+            auto handler = std::move(*h);
+            h.reset();
+            std::move(handler)(std::move(result));
+          });
+        });
+      },
+      asio::use_awaitable, std::move(start));
+}
+
 }  // namespace wechat::server
 
 #endif  // WECHAT_SERVER_ASYNC_UTIL_H_

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
-#ifndef WECHAT_SERVER_LOCAL_PUSH_ROUTER_H_
-#define WECHAT_SERVER_LOCAL_PUSH_ROUTER_H_
+#ifndef WECHAT_SERVER_DEVICE_TABLE_H_
+#define WECHAT_SERVER_DEVICE_TABLE_H_
 
+#include <cstdint>
+#include <memory>
 #include <mutex>
 #include <unordered_map>
 #include <utility>
@@ -11,17 +13,28 @@
 
 namespace wechat::server {
 
-/// The single-process PushRouter: a map from user to that user's live devices.
-class LocalPushRouter final : public PushRouter {
+/// The devices connected to this process, by user: the local half of every PushRouter.
+///
+/// @par Thread Safety
+/// Every method is safe from any thread; deliveries happen outside the lock.
+class DeviceTable {
  public:
-  bool attach(std::uint64_t user_id, std::uint64_t device_id,
-              std::shared_ptr<PushTarget> target) override;
-  bool detach(std::uint64_t user_id, std::uint64_t device_id, const PushTarget* target) override;
-  void push(std::uint64_t user_id, const std::shared_ptr<const std::string>& frame) override;
-  void end_sessions(std::uint64_t user_id, const Status& reason,
-                    std::uint64_t device_id) override;
-  bool online(std::uint64_t user_id) const override;
-  std::size_t device_count() const override;
+  /// Returns true if this made the user go from no device here to one.
+  [[nodiscard]] bool attach(std::uint64_t user_id, std::uint64_t device_id, std::shared_ptr<PushTarget> target);
+  struct Detached {
+    bool device_gone = false;  ///< It was registered, and no session of that device is left.
+    bool user_gone = false;    ///< It was registered, and the user has no device here now.
+  };
+  /// Removes that registration (only if it is still `target`).
+  Detached detach(std::uint64_t user_id, std::uint64_t device_id, const PushTarget* target);
+  void push(std::uint64_t user_id, const std::shared_ptr<const std::string>& frame) const;
+  /// Sends `frame` to every device here (cluster notices such as SyncNeeded).
+  void push_to_all(const std::shared_ptr<const std::string>& frame) const;
+  void end_sessions(std::uint64_t user_id, const Status& reason, std::uint64_t device_id) const;
+  bool online(std::uint64_t user_id) const;
+  std::size_t device_count() const;
+  /// Every (user, device) here right now.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> devices() const;
 
  private:
   using Devices = std::vector<std::pair<std::uint64_t, std::shared_ptr<PushTarget>>>;
@@ -35,4 +48,4 @@ class LocalPushRouter final : public PushRouter {
 
 }  // namespace wechat::server
 
-#endif  // WECHAT_SERVER_LOCAL_PUSH_ROUTER_H_
+#endif  // WECHAT_SERVER_DEVICE_TABLE_H_

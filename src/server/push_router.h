@@ -3,6 +3,7 @@
 #define WECHAT_SERVER_PUSH_ROUTER_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,27 +23,35 @@ class PushTarget {
 };
 
 /// Where the online devices of each user are: the seam between the delivery logic and the
-/// topology. In-process here (LocalPushRouter); a Redis-routed implementation serves a cluster.
+/// topology. LocalPushRouter serves one process; cluster::RedisPushRouter a cluster.
 ///
 /// @par Thread Safety
 /// Every method is safe from any thread.
 class PushRouter {
  public:
+  /// Told when a user goes from no device online anywhere to one (true), or back (false).
+  /// May run on any thread, never inside a router lock.
+  using PresenceListener = std::function<void(std::uint64_t user_id, bool online)>;
+
   virtual ~PushRouter() = default;
 
-  /// Registers a device's target; returns true if this made the user go from offline to online.
-  virtual bool attach(std::uint64_t user_id, std::uint64_t device_id,
+  /// Set once, before the first attach.
+  virtual void set_presence_listener(PresenceListener listener) = 0;
+  /// Registers a device's target for pushes.
+  virtual void attach(std::uint64_t user_id, std::uint64_t device_id,
                       std::shared_ptr<PushTarget> target) = 0;
-  /// Removes that registration (only if it is still `target`); returns true if the user is now
-  /// offline on every device.
-  virtual bool detach(std::uint64_t user_id, std::uint64_t device_id, const PushTarget* target) = 0;
-  /// Sends `frame` to every online device of the user, in call order per target.
+  /// Removes that registration (only if it is still `target`).
+  virtual void detach(std::uint64_t user_id, std::uint64_t device_id, const PushTarget* target) = 0;
+  /// Sends `frame` to every online device of the user, in call order per target. Best effort
+  /// across a cluster: whatever a device misses is in the log its next sync reads.
   virtual void push(std::uint64_t user_id, const std::shared_ptr<const std::string>& frame) = 0;
   /// Ends the user's session on `device_id`, or on every device when device_id is 0.
   virtual void end_sessions(std::uint64_t user_id, const Status& reason,
                             std::uint64_t device_id = 0) = 0;
-  virtual bool online(std::uint64_t user_id) const = 0;
-  /// Live authenticated devices (for metrics and tests).
+  /// Calls `done` once, on any thread, with whether each of `users` is online anywhere.
+  virtual void query_online(std::vector<std::uint64_t> users,
+                            std::function<void(std::vector<bool>)> done) = 0;
+  /// Live authenticated devices on this process (metrics, tests, cluster load reports).
   virtual std::size_t device_count() const = 0;
 };
 

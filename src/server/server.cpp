@@ -7,13 +7,20 @@
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
 #include <filesystem>
+#include <functional>
+#include <future>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 #include "proto/protobuf_logging.h"
+#include "common/random.h"
+#include "server/cluster/node_registry.h"
+#include "server/cluster/redis_client.h"
+#include "server/cluster/redis_push_router.h"
 #include "server/local_push_router.h"
 #include "server/mail/mailer.h"
+#include "server/presence.h"
 #include "server/server_context.h"
 #include "server/session.h"
 #include "server/store/pg/pg_server_store.h"
@@ -33,6 +40,16 @@ namespace {
 constexpr int kWorkerNice = 10;
 /// How often expired sessions and verification codes are deleted.
 constexpr std::chrono::minutes kSweepInterval{10};
+/// How long shutdown waits for each step of leaving a cluster (Redis may be unreachable).
+constexpr std::chrono::milliseconds kClusterPatience{1000};
+
+/// Starts an operation that reports through a callback and waits up to kClusterPatience for it.
+void wait_for_callback(const std::function<void(std::function<void()>)>& start) {
+  auto finished = std::make_shared<std::promise<void>>();
+  auto future = finished->get_future();
+  start([finished] { finished->set_value(); });
+  (void)future.wait_for(kClusterPatience);
+}
 }  // namespace
 
 // Hidden: a nested class would otherwise inherit Server's WECHAT_API and export its internals.
@@ -51,6 +68,10 @@ class [[gnu::visibility("hidden")]] Server::Impl {
  private:
   Status prepare_tls();
   Status prepare_mailer();
+  Status check_cluster_options() const;
+  /// The PushRouter: local, or (with a redis_url) the cluster's, with its Redis client.
+  Status prepare_router();
+  void start_cluster();
   void schedule_sweep();
   void on_accept(std::shared_ptr<transport::Connection> connection);
 
@@ -60,7 +81,10 @@ class [[gnu::visibility("hidden")]] Server::Impl {
   std::shared_ptr<const Clock> clock_;
   detail::Logger log_;
   std::unique_ptr<server::Mailer> mailer_;
-  server::LocalPushRouter router_;
+  std::shared_ptr<server::cluster::RedisClient> redis_;
+  std::unique_ptr<server::PushRouter> router_;
+  server::cluster::RedisPushRouter* cluster_router_ = nullptr;  ///< router_, in a cluster
+  std::shared_ptr<server::cluster::NodeRegistry> registry_;
   std::unique_ptr<server::StoreExecutor> store_;
   std::unique_ptr<server::WorkerPool> workers_;
   std::unique_ptr<server::ServerContext> context_;
@@ -119,6 +143,94 @@ Status Server::Impl::prepare_mailer() {
   return {};
 }
 
+Status Server::Impl::check_cluster_options() const {
+  const auto& cluster = options_.cluster;
+  if (cluster.redis_url.empty()) {
+    if (cluster.role != ServerRole::kAll) {
+      return Status(Error::kInvalidArgument, "the gate and chat roles need a Redis (redis_url)");
+    }
+    return {};
+  }
+  if (!server::is_postgresql_url(options_.store_url)) {
+    return Status(Error::kInvalidArgument,
+                  "a cluster node needs a shared PostgreSQL store (store_url postgresql://...); "
+                  "SQLite is one server's own file");
+  }
+  if (cluster.heartbeat_interval.count() <= 0 || cluster.node_ttl <= cluster.heartbeat_interval) {
+    return Status(Error::kInvalidArgument,
+                  "cluster node_ttl must be longer than a positive heartbeat_interval");
+  }
+  const std::string& host =
+      cluster.advertise_host.empty() ? options_.listen_host : cluster.advertise_host;
+  if (host.empty() || host == "0.0.0.0" || host == "::") {
+    return Status(Error::kInvalidArgument,
+                  "listening on a wildcard address: give the address clients reach this node "
+                  "at (advertise_host, --advertise)");
+  }
+  return {};
+}
+
+Status Server::Impl::prepare_router() {
+  if (options_.cluster.redis_url.empty()) {
+    router_ = std::make_unique<server::LocalPushRouter>();
+    return {};
+  }
+  server::cluster::RedisClient::Options redis;
+  WECHAT_ASSIGN_OR_RETURN(redis.endpoint, server::cluster::parse_redis_url(options_.cluster.redis_url));
+  // Each time the command link comes up: routes registered and pushes sent while it was down
+  // were lost, so register this node's devices again (and have them sync). The first time, a
+  // previous run under the same node id may have left routes behind (it was killed and came
+  // back before its registration expired): those devices are gone, so reap them first.
+  redis.on_connection_change = [this, first = true](bool up) mutable {
+    if (!up || !cluster_router_) return;
+    if (std::exchange(first, false)) cluster_router_->reap_node(options_.cluster.node_id);
+    cluster_router_->register_again();
+  };
+  redis_ = server::cluster::RedisClient::create(io_.get_executor(), std::move(redis),
+                                                log_.with_component("redis"));
+  if (options_.cluster.node_id.empty()) {
+    options_.cluster.node_id = "node-" + detail::Id128::random().to_hex().substr(0, 12);
+  }
+  auto router = std::make_unique<server::cluster::RedisPushRouter>(
+      redis_, options_.cluster.node_id, log_.with_component("cluster"));
+  cluster_router_ = router.get();
+  router_ = std::move(router);
+  return {};
+}
+
+/// After the listener is bound (the advertised port may be the one bound).
+void Server::Impl::start_cluster() {
+  if (!redis_) return;
+  const auto& cluster = options_.cluster;
+  server::cluster::NodeRegistry::Options registry;
+  registry.self.id = cluster.node_id;
+  registry.self.role = cluster.role;
+  registry.self.host = cluster.advertise_host.empty() ? options_.listen_host : cluster.advertise_host;
+  registry.self.port = cluster.advertise_port != 0 ? cluster.advertise_port : port_;
+  registry.heartbeat_interval = cluster.heartbeat_interval;
+  registry.node_ttl = cluster.node_ttl;
+  auto* router = cluster_router_;
+  registry_ = std::make_shared<server::cluster::NodeRegistry>(
+      io_.get_executor(), redis_, std::move(registry),
+      [router] { return static_cast<std::uint64_t>(router->device_count()); },
+      [router](const std::string& dead) { router->reap_node(dead); },
+      [router] { router->register_again(); }, log_.with_component("cluster"));
+  context_->pick_chat_node = [registry = registry_](
+                                 std::function<void(server::ServerContext::ChatNode)> done) {
+    registry->pick_chat_node([done = std::move(done)](std::optional<server::cluster::NodeInfo> node) {
+      if (!node) return done(std::nullopt);
+      done(std::make_pair(node->host, node->port));
+    });
+  };
+  redis_->start();
+  cluster_router_->start();
+  registry_->start();
+  log_.info("cluster node {} ({}), advertised as {}:{}", cluster.node_id,
+            cluster.role == ServerRole::kGate ? "gate"
+                                              : cluster.role == ServerRole::kChat ? "chat" : "all",
+            registry_->self().host, registry_->self().port);
+}
+
 Status Server::Impl::start() {
   if (options_.data_dir.empty()) return Status(Error::kInvalidArgument, "data_dir is required");
   if (options_.io_threads == 0 || options_.worker_threads == 0) {
@@ -136,8 +248,10 @@ Status Server::Impl::start() {
   if (ec) return Status(Error::kIo, "cannot create " + options_.data_dir + ": " + ec.message());
   fs::permissions(options_.data_dir, fs::perms::owner_all, fs::perm_options::replace, ec);
 
+  WECHAT_TRY(check_cluster_options());
   WECHAT_TRY(prepare_tls());
   WECHAT_TRY(prepare_mailer());
+  WECHAT_TRY(prepare_router());
 
   std::unique_ptr<server::ServerStore> store;
   if (options_.store_url.empty()) {
@@ -150,11 +264,14 @@ Status Server::Impl::start() {
   } else {
     return Status(Error::kInvalidArgument, "store_url must be empty or postgresql://...");
   }
-  store_ = std::make_unique<server::StoreExecutor>(std::move(store), router_,
+  store_ = std::make_unique<server::StoreExecutor>(std::move(store), *router_,
                                                    log_.with_component("store"));
   workers_ = std::make_unique<server::WorkerPool>(options_.worker_threads, kWorkerNice);
-  context_ = std::make_unique<server::ServerContext>(options_, *clock_, log_, *store_, router_,
+  context_ = std::make_unique<server::ServerContext>(options_, *clock_, log_, *store_, *router_,
                                                      workers_->executor(), *mailer_);
+  router_->set_presence_listener([context = context_.get()](std::uint64_t user, bool online) {
+    server::announce_presence(*context, user, online);
+  });
 
   transport::ListenerOptions listen;
   listen.host = options_.listen_host;
@@ -169,6 +286,7 @@ Status Server::Impl::start() {
 
   store_->attach_io(io_.get_executor());
   store_->start();
+  start_cluster();
   work_.emplace(io_.get_executor());
   sweep_timer_.emplace(io_);
   schedule_sweep();
@@ -229,6 +347,7 @@ void Server::Impl::stop() {
   }
   log_.info("shutting down");
   listener_->stop();
+  if (registry_) registry_->stop(kClusterPatience);  // gates stop sending clients here
   // Everything already queued for the store still commits; completions find closed sessions.
   store_->stop();
   for (auto& weak : sessions) {
@@ -249,6 +368,14 @@ void Server::Impl::stop() {
   }
   for (int i = 0; i < 100 && !all_closed(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (redis_) {
+    // This node's routes go (its devices are gone), then the Redis links close; both while
+    // the loop still runs their callbacks.
+    wait_for_callback([&](std::function<void()> done) {
+      cluster_router_->reap_node(options_.cluster.node_id, std::move(done));
+    });
+    wait_for_callback([&](std::function<void()> done) { redis_->stop(std::move(done)); });
   }
   workers_->join();
   io_.stop();

@@ -3,7 +3,11 @@
 #define WECHAT_SERVER_SERVER_CONTEXT_H_
 
 #include <asio/any_io_executor.hpp>
+#include <functional>
 #include <memory>
+#include <optional>
+#include <string>
+#include <utility>
 
 #include "common/logger.h"
 #include "server/mail/mailer.h"
@@ -44,6 +48,11 @@ struct ServerContext {
   PushRouter& router;
   asio::any_io_executor workers;  ///< Blocking work: password hashing and mail.
   Mailer& mailer;
+
+  /// Gates only: finds the chat node to send the next client to and calls back (on any thread)
+  /// with its (host, port), or nullopt if none is up.
+  using ChatNode = std::optional<std::pair<std::string, std::uint16_t>>;
+  std::function<void(std::function<void(ChatNode)>)> pick_chat_node;
 
   RateLimiter codes_per_email;        ///< See RateLimits in wechat/server.h.
   RateLimiter codes_per_email_burst;

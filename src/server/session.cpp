@@ -59,44 +59,15 @@ void Session::authenticate(Identity identity) {
   connection_->set_idle_timeout(context_.options.authenticated_timeout);
   // Registered before the login answer leaves: anything committed from now on is pushed, and
   // anything committed before is in the log the client syncs next. Nothing falls in between.
-  if (context_.router.attach(identity_->user_id, identity_->device_id, shared_from_this())) {
-    announce_presence(true);
-  }
+  context_.router.attach(identity_->user_id, identity_->device_id, shared_from_this());
 }
 
 void Session::deauthenticate() {
   if (!identity_) return;
   const auto id = *identity_;
   identity_.reset();
-  if (context_.router.detach(id.user_id, id.device_id, this)) {
-    identity_ = id;  // announce_presence reads who went offline
-    announce_presence(false);
-    identity_.reset();
-  }
+  context_.router.detach(id.user_id, id.device_id, this);
   connection_->set_idle_timeout(context_.options.unauthenticated_timeout);
-}
-
-void Session::announce_presence(bool online) {
-  const std::uint64_t user_id = identity_->user_id;
-  const UnixMillis now = context_.clock.now_ms();
-  StoreExecutor::Job job;
-  job.work = [user_id, online, now](ServerStore& store, Effects& effects) {
-    if (!online && !store.set_last_seen(user_id, now).ok()) return false;
-    auto friends = store.friend_ids(user_id);
-    if (!friends.ok()) return false;
-    v1::Event event;
-    auto* presence = event.mutable_presence();
-    presence->set_user_id(user_id);
-    presence->set_online(online);
-    presence->set_last_seen_ms(online ? 0 : now);
-    v1::Frame frame;
-    *frame.mutable_event() = std::move(event);
-    auto encoded = std::make_shared<const std::string>(transport::encode_frame(frame));
-    for (auto friend_id : *friends) effects.push_encoded(friend_id, encoded);
-    return true;
-  };
-  job.done = [](const Status&) {};
-  context_.store.submit(std::move(job));
 }
 
 void Session::on_frame(v1::Frame&& frame) {

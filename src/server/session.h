@@ -45,7 +45,8 @@ class Session final : public PushTarget, public std::enable_shared_from_this<Ses
 
   // --- For request handlers (on the strand) ---
   const std::optional<Identity>& identity() const { return identity_; }
-  /// Registers this device for pushes, raises the idle timeout, announces presence.
+  /// Registers this device for pushes (the router announces presence) and raises the idle
+  /// timeout.
   void authenticate(Identity identity);
   /// Forgets the login (logout); the connection stays open.
   void deauthenticate();
@@ -58,7 +59,6 @@ class Session final : public PushTarget, public std::enable_shared_from_this<Ses
                                     std::chrono::steady_clock::duration delay);
   void respond(std::uint64_t request_id, v1::Response response);
   void respond_error(std::uint64_t request_id, const Status& status);
-  void announce_presence(bool online);
 
   ServerContext& context_;
   std::shared_ptr<transport::Connection> connection_;

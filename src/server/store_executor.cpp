@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "server/store_executor.h"
 
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include "common/random.h"
 #include "transport/frame_codec.h"
 
 namespace wechat::server {
@@ -121,26 +126,61 @@ void StoreExecutor::loop() {
   }
 }
 
+Status StoreExecutor::execute(std::vector<Job>& jobs, std::size_t first, std::size_t last,
+                              std::vector<Effects>& effects, bool& conflict) {
+  conflict = false;
+  Status status = store_->begin_batch();
+  if (!status.ok()) return status;
+  for (std::size_t i = first; i < last && status.ok(); ++i) {
+    status = store_->savepoint();
+    if (!status.ok()) break;
+    const bool ok = jobs[i].work(*store_, effects[i]);
+    if (store_->take_conflict()) {
+      conflict = true;
+      store_->rollback_batch();
+      return Status(Error::kUnavailable, "lost a lock conflict with another server");
+    }
+    if (ok) {
+      status = store_->release_savepoint();
+    } else if (effects[i].commit_on_error()) {
+      effects[i].items().clear();
+      status = store_->release_savepoint();
+    } else {
+      store_->rollback_to_savepoint();
+      effects[i].items().clear();
+    }
+  }
+  if (status.ok()) status = store_->commit_batch();
+  if (!status.ok()) store_->rollback_batch();
+  return status;
+}
+
 void StoreExecutor::run_batch(std::vector<Job>& jobs) {
   std::vector<Effects> effects(jobs.size());
-  Status status = store_->begin_batch();
-  if (status.ok()) {
-    for (std::size_t i = 0; i < jobs.size() && status.ok(); ++i) {
-      status = store_->savepoint();
-      if (!status.ok()) break;
-      if (jobs[i].work(*store_, effects[i])) {
-        status = store_->release_savepoint();
-      } else if (effects[i].commit_on_error()) {
-        effects[i].items().clear();
-        status = store_->release_savepoint();
-      } else {
-        store_->rollback_to_savepoint();
-        effects[i].items().clear();
-      }
+  bool conflict = false;
+  Status status = execute(jobs, 0, jobs.size(), effects, conflict);
+  if (!conflict) return complete(jobs, effects, status);
+  // Another server's transaction waits for rows this batch holds while holding rows it needs
+  // (PostgreSQL): the batch was rolled back whole. Each request now runs alone, so it holds only
+  // its own locks, and is retried after a short random pause while it keeps losing.
+  conflicts_.fetch_add(1, std::memory_order_relaxed);
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    std::vector<Job> one;
+    std::vector<Effects> one_effects(1);
+    one.push_back(std::move(jobs[i]));
+    for (int attempt = 0;; ++attempt) {
+      one_effects[0] = Effects();
+      status = execute(one, 0, 1, one_effects, conflict);
+      if (!conflict || attempt == kMaxConflictRetries) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(
+          1 + detail::random_below(static_cast<std::uint64_t>(5) << std::min(attempt, 5))));
     }
-    if (status.ok()) status = store_->commit_batch();
-    if (!status.ok()) store_->rollback_batch();
+    complete(one, one_effects, status);
   }
+}
+
+void StoreExecutor::complete(std::vector<Job>& jobs, std::vector<Effects>& effects,
+                             Status status) {
   if (!status.ok()) {
     log_.error("store batch of {} requests failed: {}", jobs.size(), status.to_string());
     status = Status(Error::kStorage, "the server could not store this: " + status.message());

@@ -103,10 +103,18 @@ class StoreExecutor {
 
   /// Batches committed and jobs run so far (for tests and benchmarks).
   std::uint64_t batches() const { return batches_.load(std::memory_order_relaxed); }
+  /// Batches rolled back whole after losing a lock conflict with another server.
+  std::uint64_t conflicts() const { return conflicts_.load(std::memory_order_relaxed); }
 
  private:
   void loop();
   void run_batch(std::vector<Job>& jobs);
+  /// Runs jobs[first, last) in one transaction; sets `conflict` (and rolls it all back) if a
+  /// statement lost a lock conflict with another server (ServerStore::take_conflict).
+  Status execute(std::vector<Job>& jobs, std::size_t first, std::size_t last,
+                 std::vector<Effects>& effects, bool& conflict);
+  /// Hands the jobs their status (and their effects, if it is ok) on the I/O side.
+  void complete(std::vector<Job>& jobs, std::vector<Effects>& effects, Status status);
   /// Moves staged jobs to the queue the store thread takes from, and wakes it once.
   void flush_staged();
   /// Hands the batch's pushes to the router, in order, then completes its jobs.
@@ -130,6 +138,9 @@ class StoreExecutor {
   bool closed_ = false;  ///< After stop(): submissions are cancelled at once.
   std::thread thread_;
   std::atomic<std::uint64_t> batches_{0};
+  std::atomic<std::uint64_t> conflicts_{0};
+  /// A request that keeps losing lock conflicts fails after this many reruns.
+  static constexpr int kMaxConflictRetries = 20;
 };
 
 template <typename T, typename Fn>

@@ -7,14 +7,17 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <thread>
 
 #include "checker.h"
+#include "cluster.h"
 #include "process.h"
 #include "record.h"
 #include "setup.h"
@@ -39,12 +42,23 @@ struct Worker {
   pid_t pid = -1;
 };
 
+/// A server process and the fault proxy in front of it. The single server is one; a cluster is
+/// the gate (first) and its chat nodes, each advertising its proxy's port, so that every
+/// connection of a client, to the gate or to the chat node the gate sends it to, is proxied.
+struct Node {
+  std::string name;
+  std::unique_ptr<FaultProxy> proxy;
+  std::unique_ptr<ServerProcess> process;
+  std::uint64_t kills = 0;
+};
+
 struct Event {
   double at_s = 0;
   enum Kind { kServerKill, kClientKill, kClientRestart } kind = kServerKill;
   std::size_t worker = 0;      // for the client events
   bool during_outage = false;  // for kServerKill: also kill `worker` while the server is down
   std::chrono::milliseconds outage{0};    // for kServerKill
+  std::size_t node = 0;                   // for kServerKill: which of Driver::nodes_
   std::chrono::milliseconds downtime{0};  // for the client kills: until the worker restarts
 };
 
@@ -53,6 +67,13 @@ class Driver {
   explicit Driver(const DriverOptions& o) : o_(o), rng_(o.seed) {}
   ~Driver() {
     for (Worker& w : workers_) stop_process(w.pid, SIGKILL, 5s);  // after a setup failure
+    nodes_.clear();  // SIGKILLs any server still running
+    if (schema_ && !keep_schema_) {
+      if (auto dropped = schema_->drop(); !dropped.ok()) {
+        std::fprintf(stderr, "wechat-chaos: dropping schema %s: %s\n", schema_->name().c_str(),
+                     dropped.to_string().c_str());
+      }
+    }
   }
   Driver(const Driver&) = delete;
   Driver& operator=(const Driver&) = delete;
@@ -60,6 +81,9 @@ class Driver {
 
  private:
   bool prepare_work_dir();
+  /// Proxies and processes of the single server, or of the gate and chat nodes; starts them.
+  bool start_nodes();
+  bool cluster() const { return o_.cluster > 0; }
   bool start_workers(const std::vector<UserId>& ids, std::uint16_t proxy_port);
   GroupTable groups_;
   std::vector<Event> schedule();
@@ -68,15 +92,16 @@ class Driver {
   void kill_worker(std::size_t i);
   bool start_worker(std::size_t i);
   void reap_unexpected();
-  void print(const CheckReport& r, const FaultProxy& proxy, double settle_s) const;
+  void print(const CheckReport& r, double settle_s) const;
 
   const DriverOptions& o_;
   std::mt19937_64 rng_;
   std::string work_;  // == dir_.root
   WorkDir dir_;
   bool temporary_ = false;
-  std::unique_ptr<ServerProcess> server_;
-  FaultProxy* proxy_ = nullptr;
+  std::vector<Node> nodes_;
+  std::optional<PgSchema> schema_;  // cluster mode
+  bool keep_schema_ = false;
   std::vector<Worker> workers_;
   std::uint64_t server_kills_ = 0;
   std::uint64_t client_kills_ = 0;
@@ -103,6 +128,86 @@ bool Driver::prepare_work_dir() {
   for (const char* sub : {"server", "logs", "devices", "records", "dumps"}) {
     fs::create_directories(work_ + "/" + sub, ec);
     if (ec) return false;
+  }
+  return true;
+}
+
+bool Driver::start_nodes() {
+  const auto make_proxy = [&](std::size_t index, const std::string& log) {
+    ProxyOptions p;
+    p.kinds = o_.proxy_faults;
+    p.fault_probability = o_.fault_probability;
+    p.seed = o_.seed + 7919 * index;  // the single server's proxy: o_.seed, as always
+    p.log_path = work_ + "/logs/" + log;
+    return std::make_unique<FaultProxy>(p);  // faults off until the workers start
+  };
+  if (!cluster()) {
+    Node n;
+    n.name = "server";
+    n.proxy = make_proxy(0, "proxy.log");
+    n.process = std::make_unique<ServerProcess>(
+        o_.server_binary, work_ + "/server", work_ + "/logs",
+        std::vector<std::string>{"--log-level", o_.server_log_level});
+    nodes_.push_back(std::move(n));
+  } else {
+    if (!plain_redis_url(o_.redis_url)) {
+      std::fprintf(stderr, "wechat-chaos: --redis-url wants redis://host:port/db, not '%s'\n",
+                   o_.redis_url.c_str());
+      return false;
+    }
+    if (redis_cli(o_.redis_url, "FLUSHDB") != "OK") {
+      std::fprintf(stderr, "wechat-chaos: cannot FLUSHDB %s (is Redis running? redis-cli?)\n",
+                   o_.redis_url.c_str());
+      return false;
+    }
+    auto schema = PgSchema::create(o_.store_url);
+    if (!schema.ok()) {
+      std::fprintf(stderr, "wechat-chaos: cannot create a schema on %s: %s\n",
+                   o_.store_url.c_str(), schema.status().to_string().c_str());
+      return false;
+    }
+    schema_ = std::move(*schema);
+    std::printf("cluster: 1 gate + %d chat nodes, PostgreSQL schema %s, Redis %s\n", o_.cluster,
+                schema_->name().c_str(), o_.redis_url.c_str());
+    std::fflush(stdout);
+    for (int i = 0; i <= o_.cluster; ++i) {
+      Node n;
+      n.name = i == 0 ? "gate" : "chat" + std::to_string(i - 1);
+      n.proxy = make_proxy(static_cast<std::size_t>(i), "proxy-" + n.name + ".log");
+      const std::string data = work_ + "/server/" + n.name;
+      const std::string logs = work_ + "/logs/" + n.name;
+      std::error_code ec;
+      fs::create_directories(logs, ec);
+      // A fixed node id, as an operator would give each host; --advertise names the proxy,
+      // which follows the node to the new port each restart picks.
+      n.process = std::make_unique<ServerProcess>(
+          o_.server_binary, data, logs,
+          std::vector<std::string>{
+              "--role", i == 0 ? "gate" : "chat", "--store", schema_->store_url(), "--redis",
+              o_.redis_url, "--heartbeat-ms", "200", "--node-ttl-ms", "1000", "--node-id",
+              "chaos-" + n.name, "--advertise",
+              "127.0.0.1:" + std::to_string(n.proxy->port()), "--log-level",
+              o_.server_log_level});
+      nodes_.push_back(std::move(n));
+    }
+  }
+  for (Node& n : nodes_) {
+    if (auto started = n.process->start(); !started.ok()) {
+      std::fprintf(stderr, "wechat-chaos: %s: %s\n", n.name.c_str(), started.to_string().c_str());
+      return false;
+    }
+    n.proxy->set_upstream_port(n.process->port());
+  }
+  if (cluster()) {
+    const auto deadline = Clock::now() + 20s;
+    while (live_chat_nodes(o_.redis_url) != static_cast<std::size_t>(o_.cluster)) {
+      if (Clock::now() > deadline) {
+        std::fprintf(stderr, "wechat-chaos: the registry in %s never listed %d chat nodes\n",
+                     o_.redis_url.c_str(), o_.cluster);
+        return false;
+      }
+      std::this_thread::sleep_for(100ms);
+    }
   }
   return true;
 }
@@ -210,6 +315,12 @@ std::vector<Event> Driver::schedule() {
     // The first client kills fall in server outages: the killed worker surely has messages in
     // its outbox that no server could have acknowledged.
     e.during_outage = k * outage_kills / std::max(kills, 1) != (k + 1) * outage_kills / kills;
+    if (cluster()) {  // a chat node, or now and then the gate (drawn last: single-server
+                      // schedules stay what they were)
+      const bool gate = unit(rng_) < o_.gate_kill_share;
+      const std::size_t chat = 1 + rng_() % static_cast<std::uint64_t>(o_.cluster);
+      e.node = gate ? 0 : chat;
+    }
     events.push_back(e);
   }
   for (int k = outage_kills; k < o_.client_kills; ++k) {
@@ -245,30 +356,48 @@ void Driver::execute(const Event& e, double now_s, std::vector<Event>& later) {
     case Event::kServerKill:
       break;
   }
-  server_->kill_hard();
+  Node& node = nodes_[e.node];
+  node.process->kill_hard();
+  node.proxy->set_upstream_port(0);  // refused, until the node is back
   ++server_kills_;
+  ++node.kills;
   std::this_thread::sleep_for(e.outage / 2);
   if (e.during_outage && workers_[e.worker].pid > 0) {
     kill_worker(e.worker);
     restart_later(e.worker, e.downtime);
   }
   std::this_thread::sleep_for(e.outage / 2);
-  if (auto started = server_->start(); !started.ok()) {
-    std::fprintf(stderr, "wechat-chaos: restart: %s\n", started.to_string().c_str());
+  if (auto started = node.process->start(); !started.ok()) {
+    std::fprintf(stderr, "wechat-chaos: restart %s: %s\n", node.name.c_str(),
+                 started.to_string().c_str());
     std::this_thread::sleep_for(1s);
-    if (auto again = server_->start(); !again.ok()) return;  // the settle phase will fail
+    if (auto again = node.process->start(); !again.ok()) return;  // the settle phase will fail
   }
-  proxy_->set_upstream_port(server_->port());
+  node.proxy->set_upstream_port(node.process->port());
 }
 
-void Driver::print(const CheckReport& r, const FaultProxy& proxy, double settle_s) const {
+void Driver::print(const CheckReport& r, double settle_s) const {
   auto u = [](std::uint64_t v) { return static_cast<unsigned long long>(v); };
   std::printf("faults: server-kill %llu, client-kill %llu", u(server_kills_), u(client_kills_));
-  const auto counts = proxy.fault_counts();
+  std::array<std::uint64_t, static_cast<std::size_t>(FaultKind::kCount)> counts{};
+  std::uint64_t connections = 0;
+  for (const Node& n : nodes_) {
+    const auto c = n.proxy->fault_counts();
+    for (std::size_t k = 0; k < counts.size(); ++k) counts[k] += c[k];
+    connections += n.proxy->connections();
+  }
   for (std::size_t k = 0; k < counts.size(); ++k) {
     std::printf(", %s %llu", fault_name(static_cast<FaultKind>(k)), u(counts[k]));
   }
-  std::printf(" (%llu proxied connections)\n", u(proxy.connections()));
+  std::printf(" (%llu proxied connections)\n", u(connections));
+  if (cluster()) {
+    std::printf("cluster:");
+    for (const Node& n : nodes_) {
+      std::printf(" %s %llu kills, %llu connections;", n.name.c_str(), u(n.kills),
+                  u(n.proxy->connections()));
+    }
+    std::printf("\n");
+  }
   print_report(r, stdout);
   if (unexpected_exits_ > 0) std::printf("unexpected worker exits: %llu\n", u(unexpected_exits_));
   std::printf("settled in %.1f s\n", settle_s);
@@ -285,30 +414,21 @@ int Driver::run() {
       static_cast<unsigned long long>(o_.seed), o_.users, o_.devices, o_.duration_s,
       o_.server_kills, o_.client_kills, o_.groups, work_.c_str());
   std::fflush(stdout);
-  server_ = std::make_unique<ServerProcess>(o_.server_binary, work_ + "/server", work_ + "/logs");
-  if (auto started = server_->start(); !started.ok()) {
-    std::fprintf(stderr, "wechat-chaos: %s\n", started.to_string().c_str());
-    return 2;
-  }
-  auto ids = set_up_accounts(dir_, work_ + "/server/mail", server_->port(), o_.users, o_.devices,
+  if (!start_nodes()) return 2;
+  // Straight to the server (the gate), not through its proxy. In a cluster the gate sends each
+  // login on to a chat node's proxy, which forwards faithfully until the faults begin.
+  const std::string mail = work_ + (cluster() ? "/server/gate/mail" : "/server/mail");
+  auto ids = set_up_accounts(dir_, mail, nodes_.front().process->port(), o_.users, o_.devices,
                              o_.groups, o_.seed, &groups_);
   if (!ids.ok() || !write_users(dir_, *ids) || !write_groups(dir_, groups_)) {
     std::fprintf(stderr, "wechat-chaos: setup: %s\n", ids.status().to_string().c_str());
     return 2;
   }
 
-  ProxyOptions proxy_options;
-  proxy_options.kinds = o_.proxy_faults;
-  proxy_options.fault_probability = o_.fault_probability;
-  proxy_options.seed = o_.seed;
-  proxy_options.log_path = work_ + "/logs/proxy.log";
-  FaultProxy proxy(proxy_options);
-  proxy.set_upstream_port(server_->port());
-  proxy.set_faults_enabled(true);
-  if (!start_workers(*ids, proxy.port())) return 2;
+  for (Node& n : nodes_) n.proxy->set_faults_enabled(true);
+  if (!start_workers(*ids, nodes_.front().proxy->port())) return 2;
 
   // The faults. Events run in time order; a client kill schedules its restart as a new event.
-  proxy_ = &proxy;
   const auto start = Clock::now();
   const auto seconds = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
   std::vector<Event> events = schedule();
@@ -331,8 +451,8 @@ int Driver::run() {
 
   // Settle: no new faults, stalls and half-closes ended, no new messages; then wait until the
   // devices agree with the truth (or the timeout says they never will).
-  proxy.set_faults_enabled(false);
-  proxy.reset_all();
+  for (Node& n : nodes_) n.proxy->set_faults_enabled(false);
+  for (Node& n : nodes_) n.proxy->reset_all();
   std::ofstream(dir_.stop()) << "stop\n";
   const auto settle_start = Clock::now();
   const auto settle_end = settle_start + std::chrono::milliseconds(
@@ -371,9 +491,9 @@ int Driver::run() {
     stop_process(w.pid, SIGTERM, 10s);
     w.pid = -1;
   }
-  server_->stop();
+  for (auto it = nodes_.rbegin(); it != nodes_.rend(); ++it) it->process->stop();  // gate last
   const CheckReport report = check(gather_truth(dir_), groups_);
-  print(report, proxy, settle_s);
+  print(report, settle_s);
   const bool pass = report.ok() && unexpected_exits_ == 0;
   std::printf("%s\n", pass ? "PASS" : "FAIL");
   if (pass && temporary_ && !o_.keep) {
@@ -381,6 +501,11 @@ int Driver::run() {
     fs::remove_all(work_, ec);
   } else {
     std::printf("work dir kept: %s\n", work_.c_str());
+  }
+  if (schema_ && (!pass || o_.keep)) {
+    keep_schema_ = true;
+    std::printf("PostgreSQL schema kept: %s (DROP SCHEMA %s CASCADE when done)\n",
+                schema_->name().c_str(), schema_->name().c_str());
   }
   return pass ? 0 : 1;
 }

@@ -32,6 +32,13 @@ struct DriverOptions {
   int groups = 0;                       ///< Groups created in setup (0: direct messages only).
   double group_share = 0.3;             ///< Of the messages, the share sent to a group.
   double settle_timeout_s = 60;         ///< After the faults, for everything to converge.
+  /// Cluster mode (docs/reliability.md, "Cluster"): this many chat nodes and one gate instead
+  /// of the single server; 0: the single server on SQLite.
+  int cluster = 0;
+  std::string store_url;         ///< Cluster: a PostgreSQL server; the run makes its own schema.
+  std::string redis_url;         ///< Cluster: redis://host:port/db, flushed at the start.
+  double gate_kill_share = 0.2;  ///< Cluster: share of the server kills that hit the gate.
+  std::string server_log_level = "warn";  ///< The servers' --log-level.
 };
 
 /// Runs the whole check. Returns the process exit code: 0 pass, 1 violations, 2 setup failure.

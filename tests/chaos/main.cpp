@@ -94,6 +94,25 @@ int main(int argc, char** argv) {
   app.add_option("--settle-timeout", d.settle_timeout_s,
                  "Seconds allowed, after the faults, for every device to converge")
       ->capture_default_str();
+  app.add_option("--server-log-level", d.server_log_level,
+                 "The servers' --log-level (their logs are in the work directory's logs/)")
+      ->capture_default_str();
+  app.add_option("--cluster", d.cluster,
+                 "Run a cluster instead of the single server: this many chat nodes and one "
+                 "gate, on PostgreSQL (--store-url) and Redis (--redis-url); server kills hit a "
+                 "chat node, or the gate (--gate-kill-share)")
+      ->check(CLI::Range(0, 16))
+      ->capture_default_str();
+  app.add_option("--store-url", d.store_url,
+                 "With --cluster: a PostgreSQL server (postgresql://...); the run creates a "
+                 "schema of its own there and drops it after a pass");
+  app.add_option("--redis-url", d.redis_url,
+                 "With --cluster: redis://host:port/db, a database for this run alone (it is "
+                 "flushed at the start)");
+  app.add_option("--gate-kill-share", d.gate_kill_share,
+                 "With --cluster: the share of server kills that hit the gate")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
 
   wechat::chaos::WorkerOptions w;
   std::string peers;
@@ -133,6 +152,10 @@ int main(int argc, char** argv) {
   }
   if (d.server_binary.empty()) {
     std::fprintf(stderr, "wechat-chaos: --server-binary is required\n");
+    return 2;
+  }
+  if (d.cluster > 0 && (d.store_url.empty() || d.redis_url.empty())) {
+    std::fprintf(stderr, "wechat-chaos: --cluster needs --store-url and --redis-url\n");
     return 2;
   }
   bool kill_server = false;

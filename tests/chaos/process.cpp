@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
@@ -77,8 +78,12 @@ std::string self_path() {
   return ec ? std::string() : p.string();
 }
 
-ServerProcess::ServerProcess(std::string binary, std::string data_dir, std::string log_dir)
-    : binary_(std::move(binary)), data_dir_(std::move(data_dir)), log_dir_(std::move(log_dir)) {}
+ServerProcess::ServerProcess(std::string binary, std::string data_dir, std::string log_dir,
+                             std::vector<std::string> extra_args)
+    : binary_(std::move(binary)),
+      data_dir_(std::move(data_dir)),
+      log_dir_(std::move(log_dir)),
+      extra_args_(std::move(extra_args)) {}
 
 ServerProcess::~ServerProcess() {
   if (pid_ > 0) stop_process(pid_, SIGKILL, 1s);
@@ -87,11 +92,16 @@ ServerProcess::~ServerProcess() {
 Status ServerProcess::start() {
   ++starts_;
   const std::string out = log_dir_ + "/server-stdout-" + std::to_string(starts_) + ".txt";
-  std::vector<std::string> argv = {binary_,       "--listen",    "127.0.0.1:0",    "--data-dir",
-                                   data_dir_,     "--plaintext", "--scrypt-log2n", "4",
-                                   "--log-level", "warn"};
+  std::vector<std::string> argv = {binary_,   "--listen",    "127.0.0.1:0",    "--data-dir",
+                                   data_dir_, "--plaintext", "--scrypt-log2n", "4"};
+  // The server takes --log-level once: `extra_args` may name another than warn.
+  if (std::find(extra_args_.begin(), extra_args_.end(), "--log-level") == extra_args_.end()) {
+    argv.insert(argv.end(), {"--log-level", "warn"});
+  }
+  argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
   WECHAT_ASSIGN_OR_RETURN(pid_, spawn(argv, out, log_dir_ + "/server.log"));
-  // It prints "wechat-server <version> listening on 127.0.0.1:<port> (plaintext)" once bound.
+  // It prints "wechat-server <version> listening on 127.0.0.1:<port> (plaintext, role R)" once
+  // bound.
   const auto deadline = std::chrono::steady_clock::now() + 20s;
   while (std::chrono::steady_clock::now() < deadline) {
     std::ifstream in(out);

@@ -30,10 +30,13 @@ std::string self_path();
 
 /// The reference server as a child process, killed and restarted on the same data directory.
 /// Listens on 127.0.0.1 with a fresh port each start (read back from its stdout), so that a
-/// restart never waits for the old port to be released.
+/// restart never waits for the old port to be released. `extra_args` go after the fixed ones
+/// (a cluster node's --role, --store, --redis); "--log-level L" among them replaces the default
+/// warn.
 class ServerProcess {
  public:
-  ServerProcess(std::string binary, std::string data_dir, std::string log_dir);
+  ServerProcess(std::string binary, std::string data_dir, std::string log_dir,
+                std::vector<std::string> extra_args = {});
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
@@ -53,6 +56,7 @@ class ServerProcess {
   std::string binary_;
   std::string data_dir_;
   std::string log_dir_;
+  std::vector<std::string> extra_args_;
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
   int starts_ = 0;

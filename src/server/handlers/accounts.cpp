@@ -85,7 +85,7 @@ struct NewSession {
   std::uint64_t head = 0;
 };
 
-Reply login_reply(const NewSession& s, bool with_token) {
+Reply login_reply(const NewSession& s, bool with_token, const ServerContext::ChatNode& chat_node) {
   v1::Response response;
   auto* ok = with_token ? response.mutable_login() : response.mutable_resume();
   *ok->mutable_user() = user_info(s.user);
@@ -93,7 +93,25 @@ Reply login_reply(const NewSession& s, bool with_token) {
   ok->set_expires_at_ms(s.session.expires_at);
   ok->set_device_id(s.session.device_id);
   ok->set_head_user_seq(s.head);
+  if (chat_node) {
+    ok->mutable_chat_node()->set_host(chat_node->first);
+    ok->mutable_chat_node()->set_port(chat_node->second);
+  }
   return response;
+}
+
+/// On a gate: the chat node this client goes to (nullopt elsewhere). Chosen before any work, so
+/// that a cluster with no chat node up answers at once, without creating a session nobody can
+/// use.
+asio::awaitable<Result<ServerContext::ChatNode>> chat_node_for_gate(ServerContext& c) {
+  if (c.options.cluster.role != ServerRole::kGate) co_return ServerContext::ChatNode();
+  if (!c.pick_chat_node) co_return Status(Error::kInternal, "this gate has no cluster registry");
+  auto ask = [&c](std::function<void(ServerContext::ChatNode)> done) {
+    c.pick_chat_node(std::move(done));
+  };
+  auto node = co_await await_callback<ServerContext::ChatNode>(std::move(ask));
+  if (!node) co_return Status(Error::kUnavailable, "no chat node is available; try again shortly");
+  co_return node;
 }
 
 }  // namespace
@@ -240,6 +258,7 @@ asio::awaitable<Reply> handle_login(ServerContext& c, Session& s, const v1::Logi
   if (const auto wait = c.login_failures_per_address.retry_after(address); wait > 0) {
     co_return rate_limited(wait, "too many failed logins");
   }
+  WECHAT_CO_ASSIGN_OR_RETURN(const auto chat_node, co_await chat_node_for_gate(c));
 
   // Named, not a temporary: GCC 12 destroys a capturing lambda temporary in a
 
@@ -301,9 +320,14 @@ asio::awaitable<Reply> handle_login(ServerContext& c, Session& s, const v1::Logi
   auto created = co_await c.store.run<NewSession>(std::move(work8));
   if (!created.ok()) co_return created.status();
   if (s.identity()) co_return Status(Error::kInvalidArgument, "already logged in; log out first");
+  if (chat_node) {
+    c.log.info("user {} logged in on device {}, sent to {}:{}", created->user.id,
+               created->session.device_id, chat_node->first, chat_node->second);
+    co_return login_reply(*created, true, chat_node);
+  }
   s.authenticate({created->user.id, created->session.device_id, created->user.username});
   c.log.info("user {} logged in on device {}", created->user.id, created->session.device_id);
-  co_return login_reply(*created, true);
+  co_return login_reply(*created, true, std::nullopt);
 }
 
 asio::awaitable<Reply> handle_resume(ServerContext& c, Session& s, const v1::Resume& req) {
@@ -316,6 +340,7 @@ asio::awaitable<Reply> handle_resume(ServerContext& c, Session& s, const v1::Res
     c.login_failures_per_address.record(address);
     co_return Status(Error::kSessionExpired, "this session is not valid; log in again");
   }
+  WECHAT_CO_ASSIGN_OR_RETURN(const auto chat_node, co_await chat_node_for_gate(c));
   // Named, not a temporary: GCC 12 destroys a capturing lambda temporary in a
   // co_await expression twice.
   auto work9 = [hash = detail::sha256(req.token()), now = c.clock.now_ms()](
@@ -338,8 +363,10 @@ asio::awaitable<Reply> handle_resume(ServerContext& c, Session& s, const v1::Res
     co_return resumed.status();
   }
   if (s.identity()) co_return Status(Error::kInvalidArgument, "already logged in; log out first");
+  // A gate checked the token (so a stale one fails here, at once) but serves no session.
+  if (chat_node) co_return login_reply(*resumed, false, chat_node);
   s.authenticate({resumed->user.id, resumed->session.device_id, resumed->user.username});
-  co_return login_reply(*resumed, false);
+  co_return login_reply(*resumed, false, std::nullopt);
 }
 
 asio::awaitable<Reply> handle_logout(ServerContext& c, Session& s, const v1::Logout&) {

@@ -2,6 +2,7 @@
 // User search and friends: requests, answers, removal, lists.
 #include <algorithm>
 
+#include "server/async_util.h"
 #include "server/handlers/handlers.h"
 #include "server/validation.h"
 
@@ -23,12 +24,23 @@ Status log_to_each(ServerStore& store, Effects& effects, std::initializer_list<s
   return {};
 }
 
-v1::Presence presence_of(const ServerContext& c, std::uint64_t user_id, UnixMillis last_seen) {
-  v1::Presence p;
-  p.set_user_id(user_id);
-  p.set_online(c.router.online(user_id));
-  p.set_last_seen_ms(p.online() ? 0 : last_seen);
-  return p;
+/// Presence of each friend in `rows`, online-ness asked of the router (the whole cluster).
+asio::awaitable<std::vector<v1::Presence>> presence_of(ServerContext& c,
+                                                       const std::vector<FriendRow>& rows) {
+  std::vector<std::uint64_t> ids;
+  ids.reserve(rows.size());
+  for (const auto& row : rows) ids.push_back(row.user.user_id());
+  auto ask = [&c, ids = std::move(ids)](std::function<void(std::vector<bool>)> done) mutable {
+    c.router.query_online(std::move(ids), std::move(done));
+  };
+  const auto online = co_await await_callback<std::vector<bool>>(std::move(ask));
+  std::vector<v1::Presence> out(rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    out[i].set_user_id(rows[i].user.user_id());
+    out[i].set_online(i < online.size() && online[i]);
+    out[i].set_last_seen_ms(out[i].online() ? 0 : rows[i].last_seen);
+  }
+  co_return out;
 }
 
 }  // namespace
@@ -172,14 +184,16 @@ asio::awaitable<Reply> handle_list_friends(ServerContext& c, Session& s, const v
   auto work5 = [me = me.user_id](ServerStore& store, Effects&) { return store.friends(me); };
   auto friends = co_await c.store.run<std::vector<FriendRow>>(std::move(work5));
   if (!friends.ok()) co_return friends.status();
+  auto presence = co_await presence_of(c, *friends);
   v1::Response response;
   auto* list = response.mutable_list_friends();
-  for (auto& row : *friends) {
+  for (std::size_t i = 0; i < friends->size(); ++i) {
+    auto& row = (*friends)[i];
     auto* f = list->add_friends();
-    *f->mutable_user() = row.user;
+    *f->mutable_user() = std::move(row.user);
     f->set_since_ms(row.since);
     f->set_conversation_id(row.conversation_id);
-    *f->mutable_presence() = presence_of(c, row.user.user_id(), row.last_seen);
+    *f->mutable_presence() = std::move(presence[i]);
   }
   co_return response;
 }
@@ -212,9 +226,7 @@ asio::awaitable<Result<std::vector<v1::Presence>>> friends_presence(ServerContex
   auto work7 = [user_id](ServerStore& store, Effects&) { return store.friends(user_id); };
   auto friends = co_await c.store.run<std::vector<FriendRow>>(std::move(work7));
   if (!friends.ok()) co_return friends.status();
-  std::vector<v1::Presence> out;
-  for (const auto& row : *friends) out.push_back(presence_of(c, row.user.user_id(), row.last_seen));
-  co_return out;
+  co_return co_await presence_of(c, *friends);
 }
 
 }  // namespace wechat::server

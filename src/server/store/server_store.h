@@ -93,6 +93,11 @@ class ServerStore {
   virtual Status savepoint() = 0;
   virtual Status release_savepoint() = 0;
   virtual void rollback_to_savepoint() = 0;
+  /// True (once) if a statement since the last call lost a conflict with another writer: a
+  /// deadlock, a serialization failure or a lock wait past the limit (PostgreSQL, with several
+  /// servers writing). The transaction then holds locks another writer waits for; the executor
+  /// rolls the whole batch back and runs its requests again. SQLite has one writer: never.
+  virtual bool take_conflict() { return false; }
 
   // --- Accounts ---------------------------------------------------------------------------------
   virtual Result<std::optional<UserRow>> user_by_id(std::uint64_t user_id) = 0;

@@ -99,7 +99,12 @@ Status PgConnection::open() {
                   "cannot connect to PostgreSQL: " + trimmed(conn_ ? PQerrorMessage(conn_) : ""));
   }
   // Fixed session settings the SQL relies on: hex bytea, UTC, quiet notices.
-  return exec("SET bytea_output = 'hex'; SET client_min_messages = warning; SET TIME ZONE 'UTC'");
+  // lock_timeout: a wait on another server's locks longer than this fails (55P03) and the
+  // executor reruns the batch; shorter than PostgreSQL's own deadlock_timeout (1 s), so a
+  // deadlock between two servers' batches is broken sooner than it is detected.
+  return exec(
+      "SET bytea_output = 'hex'; SET client_min_messages = warning; SET TIME ZONE 'UTC'; "
+      "SET lock_timeout = '300ms'");
 }
 
 Status PgConnection::ensure_connected() {
@@ -119,6 +124,7 @@ Status PgConnection::error_of(pg_result* r, std::string_view what) {
   const std::string sqlstate = state ? state : "";
   std::string message = trimmed(r ? PQresultErrorMessage(r) : PQerrorMessage(conn_));
   if (message.empty()) message = trimmed(PQerrorMessage(conn_));
+  if (sqlstate == "40P01" || sqlstate == "40001" || sqlstate == "55P03") conflict_ = true;
   if (sqlstate == "23505") {
     const char* constraint = PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME);
     last_constraint_ = constraint ? constraint : "";

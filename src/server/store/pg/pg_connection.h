@@ -121,6 +121,9 @@ class PgConnection {
   /// transaction aborted until ROLLBACK (TO SAVEPOINT).
   bool failed() const { return failed_; }
   void clear_failed() { failed_ = false; }
+  /// True (once) if a statement failed with a deadlock (40P01), a serialization failure (40001)
+  /// or a lock timeout (55P03) since the last call.
+  bool take_conflict() { return std::exchange(conflict_, false); }
 
  private:
   Status open();
@@ -132,6 +135,7 @@ class PgConnection {
   std::unordered_map<std::string, std::string> prepared_;  ///< SQL -> statement name
   std::string last_constraint_;
   bool failed_ = false;
+  bool conflict_ = false;
 };
 
 }  // namespace wechat::server::pg

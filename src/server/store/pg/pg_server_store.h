@@ -35,6 +35,7 @@ class PgServerStore final : public ServerStore {
   Status commit_batch() override;
   void rollback_batch() override;
   Status savepoint() override;
+  bool take_conflict() override { return db_.take_conflict(); }
   Status release_savepoint() override;
   void rollback_to_savepoint() override;
 

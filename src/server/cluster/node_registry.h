@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: MIT
+#ifndef WECHAT_SERVER_CLUSTER_NODE_REGISTRY_H_
+#define WECHAT_SERVER_CLUSTER_NODE_REGISTRY_H_
+
+#include <asio/any_io_executor.hpp>
+#include <asio/steady_timer.hpp>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/logger.h"
+#include "server/cluster/redis_client.h"
+#include "wechat/server.h"
+
+namespace wechat::server::cluster {
+
+/// A node as the registry knows it.
+struct NodeInfo {
+  std::string id;
+  ServerRole role = ServerRole::kAll;
+  std::string host;
+  std::uint16_t port = 0;
+  std::uint64_t devices = 0;  ///< Live authenticated devices at its last heartbeat.
+};
+
+/// "<role> <host> <port> <devices>", the registry's value for a node; parse_node_value is its
+/// inverse (nullopt for anything malformed).
+std::string node_value(const NodeInfo& node);
+std::optional<NodeInfo> parse_node_value(std::string id, std::string_view value);
+
+/// The cluster's node registry in Redis. Every node heartbeats a key with a TTL carrying its
+/// address and load, and reads the others back on the same beat: gates choose chat nodes from
+/// that list, and any node that finds a registered node's key expired reports it dead (the push
+/// router then reaps its routes). A node that finds its own key expired (it could not beat for
+/// node_ttl, so others may have reaped it) reports that it rejoined, and the router registers
+/// its routes again.
+///
+/// @par Thread Safety
+/// pick_chat_node() and live_nodes() are safe from any thread; start() and stop() from the
+/// owner; the beat runs on the executor.
+class NodeRegistry : public std::enable_shared_from_this<NodeRegistry> {
+ public:
+  struct Options {
+    NodeInfo self;  ///< devices is ignored: `load` gives it at each beat
+    std::chrono::milliseconds heartbeat_interval{1000};
+    std::chrono::milliseconds node_ttl{3000};
+  };
+
+  NodeRegistry(asio::any_io_executor executor, std::shared_ptr<RedisClient> redis,
+               Options options, std::function<std::uint64_t()> load,
+               std::function<void(const std::string&)> on_dead_node,
+               std::function<void()> on_rejoined, detail::Logger log);
+
+  void start();
+  /// Stops beating and deletes this node's registration, waiting up to `patience` for Redis to
+  /// confirm (a node that cannot reach Redis expires after node_ttl anyway). Blocks: call it
+  /// from outside the executor. Its routes are the push router's to remove (reap_node).
+  void stop(std::chrono::milliseconds patience);
+
+  /// The live chat-capable node (role chat or all) with the fewest devices, counting the
+  /// clients this gate sent there since the last beat; nullopt if there is none.
+  std::optional<NodeInfo> pick_chat_node();
+  /// pick_chat_node(), but when no chat node is known yet (a gate that just started, or a
+  /// cluster whose nodes all came up since the last beat) it reads the registry first. `done`
+  /// runs once, on the executor or inside this call.
+  void pick_chat_node(std::function<void(std::optional<NodeInfo>)> done);
+  std::vector<NodeInfo> live_nodes() const;
+  const NodeInfo& self() const { return options_.self; }
+
+ private:
+  void beat();
+  /// Reads the registry; `then` (optional) runs after the list was updated, or failed to be.
+  void refresh(std::function<void()> then = {});
+  void on_members(std::vector<std::string> ids, std::function<void()> then);
+
+  asio::any_io_executor executor_;
+  std::shared_ptr<RedisClient> redis_;
+  const Options options_;
+  std::function<std::uint64_t()> load_;
+  std::function<void(const std::string&)> on_dead_node_;
+  std::function<void()> on_rejoined_;
+  detail::Logger log_;
+  asio::steady_timer timer_;
+  bool stopped_ = false;
+  bool reachable_ = true;  ///< Executor only: for logging the loss and the return once.
+  bool registered_ = false;  ///< Executor only: a beat has registered this node before.
+
+  mutable std::mutex mutex_;
+  std::vector<NodeInfo> live_;          ///< As of the last refresh.
+  std::vector<std::uint64_t> handed_;   ///< Clients sent to live_[i] since then.
+};
+
+}  // namespace wechat::server::cluster
+
+#endif  // WECHAT_SERVER_CLUSTER_NODE_REGISTRY_H_
