@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -43,6 +44,38 @@ class RateLimiter {
   std::mutex mutex_;
   std::unordered_map<std::string, std::deque<UnixMillis>> events_;
   UnixMillis last_sweep_ = 0;
+};
+
+/// Where an abuse limit (codes requested, failed logins) counts its events: this process
+/// (LocalAbuseCounter) or, in a cluster, Redis (cluster::RedisAbuseCounter), so that every node
+/// counts the same events and spreading attempts over nodes gains nothing.
+///
+/// @par Thread Safety
+/// All methods are safe from any thread.
+class AbuseCounter {
+ public:
+  virtual ~AbuseCounter() = default;
+  /// Calls `done` once, on any thread, with the milliseconds until `key` may act again (0: now).
+  virtual void retry_after(const std::string& key, std::function<void(std::int64_t)> done) = 0;
+  /// Records one event for `key`.
+  virtual void record(const std::string& key) = 0;
+  /// Forgets `key` (e.g. after a successful login).
+  virtual void reset(const std::string& key) = 0;
+};
+
+/// An AbuseCounter over a RateLimiter in this process.
+class LocalAbuseCounter final : public AbuseCounter {
+ public:
+  LocalAbuseCounter(const Clock& clock, unsigned limit, std::chrono::milliseconds window)
+      : limiter_(clock, limit, window) {}
+  void retry_after(const std::string& key, std::function<void(std::int64_t)> done) override {
+    done(limiter_.retry_after(key));
+  }
+  void record(const std::string& key) override { limiter_.record(key); }
+  void reset(const std::string& key) override { limiter_.reset(key); }
+
+ private:
+  RateLimiter limiter_;
 };
 
 /// A token bucket: `rate` tokens a second up to `burst`. Cheap enough for every request.

@@ -16,6 +16,7 @@
 #include "proto/protobuf_logging.h"
 #include "common/random.h"
 #include "server/cluster/node_registry.h"
+#include "server/cluster/redis_abuse_counter.h"
 #include "server/cluster/redis_client.h"
 #include "server/cluster/redis_push_router.h"
 #include "server/local_push_router.h"
@@ -209,6 +210,20 @@ void Server::Impl::start_cluster() {
   registry.self.port = cluster.advertise_port != 0 ? cluster.advertise_port : port_;
   registry.heartbeat_interval = cluster.heartbeat_interval;
   registry.node_ttl = cluster.node_ttl;
+  // Abuse limits counted by the whole cluster.
+  const auto shared = [&](const char* name, unsigned limit, std::chrono::milliseconds window) {
+    return std::make_unique<server::cluster::RedisAbuseCounter>(redis_, name, *clock_, limit,
+                                                                window);
+  };
+  const auto& limits = options_.rate_limits;
+  context_->codes_per_email = shared("codes-email", limits.codes_per_email_per_hour, std::chrono::hours(1));
+  context_->codes_per_email_burst = shared("codes-email-burst", 1, limits.min_code_interval);
+  context_->codes_per_address =
+      shared("codes-address", limits.codes_per_address_per_hour, std::chrono::hours(1));
+  context_->login_failures_per_account =
+      shared("login-account", limits.login_failures_per_account, std::chrono::minutes(15));
+  context_->login_failures_per_address =
+      shared("login-address", limits.login_failures_per_address, std::chrono::minutes(15));
   auto* router = cluster_router_;
   registry_ = std::make_shared<server::cluster::NodeRegistry>(
       io_.get_executor(), redis_, std::move(registry),

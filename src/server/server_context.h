@@ -31,13 +31,16 @@ struct ServerContext {
         router(push_router),
         workers(std::move(worker_pool)),
         mailer(mail),
-        codes_per_email(clk, opts.rate_limits.codes_per_email_per_hour, std::chrono::hours(1)),
-        codes_per_email_burst(clk, 1, opts.rate_limits.min_code_interval),
-        codes_per_address(clk, opts.rate_limits.codes_per_address_per_hour, std::chrono::hours(1)),
-        login_failures_per_account(clk, opts.rate_limits.login_failures_per_account,
-                                   std::chrono::minutes(15)),
-        login_failures_per_address(clk, opts.rate_limits.login_failures_per_address,
-                                   std::chrono::minutes(15)),
+        codes_per_email(std::make_unique<LocalAbuseCounter>(
+            clk, opts.rate_limits.codes_per_email_per_hour, std::chrono::hours(1))),
+        codes_per_email_burst(
+            std::make_unique<LocalAbuseCounter>(clk, 1, opts.rate_limits.min_code_interval)),
+        codes_per_address(std::make_unique<LocalAbuseCounter>(
+            clk, opts.rate_limits.codes_per_address_per_hour, std::chrono::hours(1))),
+        login_failures_per_account(std::make_unique<LocalAbuseCounter>(
+            clk, opts.rate_limits.login_failures_per_account, std::chrono::minutes(15))),
+        login_failures_per_address(std::make_unique<LocalAbuseCounter>(
+            clk, opts.rate_limits.login_failures_per_address, std::chrono::minutes(15))),
         requests_per_user(opts.rate_limits.requests_per_user_per_second,
                           opts.rate_limits.request_burst_per_user) {}
 
@@ -54,11 +57,14 @@ struct ServerContext {
   using ChatNode = std::optional<std::pair<std::string, std::uint16_t>>;
   std::function<void(std::function<void(ChatNode)>)> pick_chat_node;
 
-  RateLimiter codes_per_email;        ///< See RateLimits in wechat/server.h.
-  RateLimiter codes_per_email_burst;
-  RateLimiter codes_per_address;
-  RateLimiter login_failures_per_account;
-  RateLimiter login_failures_per_address;
+  // Abuse limits (RateLimits in wechat/server.h): in this process, or shared through Redis by
+  // the nodes of a cluster (set before serving).
+  std::unique_ptr<AbuseCounter> codes_per_email;
+  std::unique_ptr<AbuseCounter> codes_per_email_burst;
+  std::unique_ptr<AbuseCounter> codes_per_address;
+  std::unique_ptr<AbuseCounter> login_failures_per_account;
+  std::unique_ptr<AbuseCounter> login_failures_per_address;
+  /// Per node: a user's devices on several nodes each get this rate there.
   KeyedTokenBuckets requests_per_user;
 };
 

@@ -100,6 +100,14 @@ Reply login_reply(const NewSession& s, bool with_token, const ServerContext::Cha
   return response;
 }
 
+/// Milliseconds until `key` may act again under `counter` (which may ask Redis).
+asio::awaitable<std::int64_t> retry_after(AbuseCounter& counter, const std::string& key) {
+  auto ask = [&counter, key](std::function<void(std::int64_t)> done) {
+    counter.retry_after(key, std::move(done));
+  };
+  co_return co_await await_callback<std::int64_t>(std::move(ask));
+}
+
 /// On a gate: the chat node this client goes to (nullopt elsewhere). Chosen before any work, so
 /// that a cluster with no chat node up answers at once, without creating a session nobody can
 /// use.
@@ -125,15 +133,16 @@ asio::awaitable<Reply> handle_request_code(ServerContext& c, Session& s,
   // Register and reset codes are counted apart: a new user's reset right after registering
   // is not blocked by the registration code.
   const std::string email_key = fmt::format("{}|{}", email, static_cast<int>(*purpose));
+  const std::string address = host_of(s.address());
   std::int64_t wait = 0;
-  if ((wait = c.codes_per_address.retry_after(host_of(s.address()))) > 0 ||
-      (wait = c.codes_per_email_burst.retry_after(email_key)) > 0 ||
-      (wait = c.codes_per_email.retry_after(email_key)) > 0) {
+  if ((wait = co_await retry_after(*c.codes_per_address, address)) > 0 ||
+      (wait = co_await retry_after(*c.codes_per_email_burst, email_key)) > 0 ||
+      (wait = co_await retry_after(*c.codes_per_email, email_key)) > 0) {
     co_return rate_limited(wait, "too many codes requested");
   }
-  c.codes_per_address.record(host_of(s.address()));
-  c.codes_per_email_burst.record(email_key);
-  c.codes_per_email.record(email_key);
+  c.codes_per_address->record(address);
+  c.codes_per_email_burst->record(email_key);
+  c.codes_per_email->record(email_key);
 
   const std::string code = fmt::format("{:06}", detail::random_below(1'000'000));
   const UnixMillis now = c.clock.now_ms();
@@ -255,7 +264,7 @@ asio::awaitable<Reply> handle_login(ServerContext& c, Session& s, const v1::Logi
     });
   }
   const std::string address = host_of(s.address());
-  if (const auto wait = c.login_failures_per_address.retry_after(address); wait > 0) {
+  if (const auto wait = co_await retry_after(*c.login_failures_per_address, address); wait > 0) {
     co_return rate_limited(wait, "too many failed logins");
   }
   WECHAT_CO_ASSIGN_OR_RETURN(const auto chat_node, co_await chat_node_for_gate(c));
@@ -272,7 +281,8 @@ asio::awaitable<Reply> handle_login(ServerContext& c, Session& s, const v1::Logi
   if (!user.ok()) co_return user.status();
   // One failure budget per account, whether it is named by username or by email.
   const std::string account_key = *user ? "user:" + std::to_string((*user)->id) : "login:" + login;
-  if (const auto wait = c.login_failures_per_account.retry_after(account_key); wait > 0) {
+  if (const auto wait = co_await retry_after(*c.login_failures_per_account, account_key);
+      wait > 0) {
     co_return rate_limited(wait, "too many failed logins");
   }
 
@@ -285,11 +295,11 @@ asio::awaitable<Reply> handle_login(ServerContext& c, Session& s, const v1::Logi
   auto verified = co_await offload(c.workers, std::move(work7));
   if (!verified.ok()) co_return verified.status();
   if (!*user || !*verified) {
-    c.login_failures_per_address.record(address);
-    c.login_failures_per_account.record(account_key);
+    c.login_failures_per_address->record(address);
+    c.login_failures_per_account->record(account_key);
     co_return Status(Error::kWrongCredentials, "wrong username, email or password");
   }
-  c.login_failures_per_account.reset(account_key);
+  c.login_failures_per_account->reset(account_key);
 
   std::string token(kTokenBytes, '\0');
   detail::random_bytes({reinterpret_cast<std::uint8_t*>(token.data()), token.size()});
@@ -333,11 +343,11 @@ asio::awaitable<Reply> handle_login(ServerContext& c, Session& s, const v1::Logi
 asio::awaitable<Reply> handle_resume(ServerContext& c, Session& s, const v1::Resume& req) {
   if (s.identity()) co_return Status(Error::kInvalidArgument, "already logged in; log out first");
   const std::string address = host_of(s.address());
-  if (const auto wait = c.login_failures_per_address.retry_after(address); wait > 0) {
+  if (const auto wait = co_await retry_after(*c.login_failures_per_address, address); wait > 0) {
     co_return rate_limited(wait, "too many failed logins");
   }
   if (req.token().size() != kTokenBytes) {
-    c.login_failures_per_address.record(address);
+    c.login_failures_per_address->record(address);
     co_return Status(Error::kSessionExpired, "this session is not valid; log in again");
   }
   WECHAT_CO_ASSIGN_OR_RETURN(const auto chat_node, co_await chat_node_for_gate(c));
@@ -359,7 +369,7 @@ asio::awaitable<Reply> handle_resume(ServerContext& c, Session& s, const v1::Res
     };
   auto resumed = co_await c.store.run<NewSession>(std::move(work9));
   if (!resumed.ok()) {
-    if (resumed.code() == Error::kSessionExpired) c.login_failures_per_address.record(address);
+    if (resumed.code() == Error::kSessionExpired) c.login_failures_per_address->record(address);
     co_return resumed.status();
   }
   if (s.identity()) co_return Status(Error::kInvalidArgument, "already logged in; log out first");

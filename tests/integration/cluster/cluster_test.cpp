@@ -14,6 +14,7 @@
 #include "pg_test_env.h"
 #include "server/store/pg/pg_connection.h"
 #include "support/client_harness.h"
+#include "support/test_client.h"
 
 namespace wechat::testing {
 namespace {
@@ -227,6 +228,33 @@ TEST_CASE("cluster: a chat node killed under load loses no acknowledged message 
   }
   MESSAGE(total << " acknowledged messages, each received exactly once");
   CHECK(total > 50);
+}
+
+TEST_CASE("cluster: failed logins count across nodes: spreading guesses over them gains nothing") {
+  Cluster cluster(2);
+  const auto users = cluster.seed_users("guess", 1, false);
+  // Every server takes password logins (a chat node too, for clients that know it). The
+  // account's limit (10 failures per 15 minutes) is the cluster's, not each node's.
+  const std::vector<std::uint16_t> ports = {cluster.gate_port(), cluster.chat_node(0).port(),
+                                            cluster.chat_node(1).port()};
+  const auto attempt = [&](std::uint16_t port, const std::string& password) {
+    auto client = TestClient::connect(port);
+    REQUIRE(client.ok());
+    v1::Request r;
+    r.mutable_login()->set_login(users[0].username);
+    r.mutable_login()->set_password(password);
+    auto response = (*client)->call(r);
+    REQUIRE(response.ok());
+    return error_of(*response);
+  };
+  for (int i = 0; i < 10; ++i) {
+    CHECK(attempt(ports[static_cast<std::size_t>(i) % ports.size()], "wrong") ==
+          Error::kWrongCredentials);
+  }
+  for (auto port : ports) {
+    INFO("port " << port);
+    CHECK(attempt(port, users[0].password) == Error::kRateLimited);
+  }
 }
 
 TEST_CASE("cluster: a Redis restart loses no message and the cluster recovers by itself") {
