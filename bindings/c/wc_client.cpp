@@ -152,6 +152,15 @@ void wc_client_options_set_host(wc_client_options* options, const char* s, size_
 void wc_client_options_set_port(wc_client_options* options, uint16_t port) {
   if (options != nullptr) options->options.port = port;
 }
+void wc_client_options_add_server(wc_client_options* options, const char* s, size_t len,
+                                  uint16_t port) {
+  if (options == nullptr) return;
+  try {
+    std::string host;
+    if (in_string(s, len, host)) options->options.more_servers.push_back({std::move(host), port});
+  } catch (...) {
+  }
+}
 void wc_client_options_set_plaintext(wc_client_options* options, int plaintext) {
   if (options != nullptr) options->options.plaintext = plaintext != 0;
 }

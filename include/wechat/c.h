@@ -444,6 +444,10 @@ WECHAT_API void wc_client_options_destroy(wc_client_options* options);
 WECHAT_API void wc_client_options_set_host(wc_client_options* options, const char* host,
                                            size_t len);
 WECHAT_API void wc_client_options_set_port(wc_client_options* options, uint16_t port);
+/** Adds one more address of the same service, tried in turn after host:port when one cannot be
+ *  reached: a cluster's other gates (ClientOptions::more_servers). */
+WECHAT_API void wc_client_options_add_server(wc_client_options* options, const char* host,
+                                             size_t len, uint16_t port);
 /** 1: no TLS (loopback testing only). */
 WECHAT_API void wc_client_options_set_plaintext(wc_client_options* options, int plaintext);
 WECHAT_API void wc_client_options_set_ca_file(wc_client_options* options, const char* path,

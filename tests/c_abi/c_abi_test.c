@@ -303,6 +303,13 @@ static void test_basics(void) {
   CHECK(client == NULL);
   CHECK(strlen(wc_last_error_message()) > 0);
   CHECK(wc_client_create(NULL, &client) == WC_ERROR_INVALID_ARGUMENT);
+  /* More servers (a cluster's gates): one without a host or port is refused at create. */
+  wc_client_options_set_data_dir(options, S("/tmp/wechat-c-abi-unused"));
+  wc_client_options_add_server(options, S(""), 7600);
+  CHECK(wc_client_create(options, &client) == WC_ERROR_INVALID_ARGUMENT);
+  CHECK(client == NULL);
+  CHECK(strstr(wc_last_error_message(), "host and a port") != NULL);
+  wc_client_options_add_server(NULL, S("gate"), 7600);
   wc_client_options_destroy(options);
   wc_client_options_destroy(NULL);
 

@@ -232,6 +232,8 @@ class ErrorTest(ServerTestCase):
         with self.assertRaises(wechat.InvalidArgumentError) as caught:
             wechat.Client()  # no data_dir
         self.assertIsInstance(caught.exception, ValueError)
+        with self.assertRaises(wechat.InvalidArgumentError):
+            wechat.Client(self.new_dir(), more_servers=[("", 7600)])  # a gate without a host
         client = self.open_client()
         client.close()
         client.close()  # twice is fine

@@ -174,6 +174,7 @@ _PROTOTYPES = {
     "wc_client_options_create": (_H, []),
     "wc_client_options_destroy": (None, [_H]),
     "wc_client_options_set_host": (None, [_H, c_char_p, c_size_t]),
+    "wc_client_options_add_server": (None, [_H, c_char_p, c_size_t, c_uint16]),
     "wc_client_options_set_port": (None, [_H, c_uint16]),
     "wc_client_options_set_plaintext": (None, [_H, c_int]),
     "wc_client_options_set_ca_file": (None, [_H, c_char_p, c_size_t]),

@@ -74,12 +74,13 @@ class Client:
                     print(event.message.sender_username, event.message.text)
     """
 
-    def __init__(self, data_dir=None, *, host=None, port=None, plaintext=None, ca_file=None,
-                 pinned_sha256=None, device_name=None, request_timeout=None,
+    def __init__(self, data_dir=None, *, host=None, port=None, more_servers=(), plaintext=None,
+                 ca_file=None, pinned_sha256=None, device_name=None, request_timeout=None,
                  reconnect_initial=None, reconnect_max=None, on_event=None, log=None,
                  log_level=LogLevel.INFO, call_timeout=60.0, _options=None):
         """Options left as None keep the library's defaults (127.0.0.1:7600, TLS verified with
-        the system's trust store, 15 s request timeout). Times are in seconds.
+        the system's trust store, 15 s request timeout). Times are in seconds. `more_servers`
+        is a sequence of (host, port): more gates of a cluster, tried in turn.
 
         `log` is a callable (level, component, message) or a logging.Logger; it is called from
         library threads. `call_timeout` bounds how long blocking methods wait.
@@ -108,6 +109,8 @@ class Client:
                 lib.wc_client_options_set_host(options, *_text(host))
             if port is not None:
                 lib.wc_client_options_set_port(options, port)
+            for server_host, server_port in more_servers:
+                lib.wc_client_options_add_server(options, *_text(server_host), server_port)
             if plaintext is not None:
                 lib.wc_client_options_set_plaintext(options, 1 if plaintext else 0)
             if ca_file is not None:

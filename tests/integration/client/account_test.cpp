@@ -67,6 +67,30 @@ TEST_CASE("client account: an unreachable server fails calls with unavailable, n
             .code() == Error::kUnavailable);
 }
 
+TEST_CASE("client account: with more servers, a client whose first one is down uses the next") {
+  auto down = LocalServer::start().value();
+  const std::uint16_t dead_port = down->port();
+  down->stop();
+  auto server = LocalServer::start().value();
+  ClientHarness app(*server);
+  const auto alice = app.sign_up(*server, "alice");
+
+  TempDir dir;
+  auto options = server->client_options(dir.path().string());
+  const ServerAddress live{options.host, options.port};
+  options.port = dead_port;  // first: nothing listens there
+  options.more_servers = {live};
+  options.reconnect_initial = 50ms;
+  auto client = Client::create(options).value();
+  // The first attempt fails; the retry goes to the next server in the list.
+  Result<User> me(Error::kUnavailable, "not tried");
+  for (int i = 0; i < 5 && !me.ok(); ++i) {
+    me = await<User>([&](auto cb) { client->login("alice", "password-alice", cb); });
+  }
+  REQUIRE_MESSAGE(me.ok(), me.status().to_string());
+  CHECK(me->id == alice.id);
+}
+
 TEST_CASE("client account: TLS with a pinned certificate works, and a wrong pin is refused") {
   LocalServer::Options tls;
   tls.tls = true;
