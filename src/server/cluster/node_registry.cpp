@@ -139,6 +139,8 @@ void NodeRegistry::refresh(std::function<void()> then) {
 }
 
 void NodeRegistry::on_members(std::vector<std::string> ids, std::function<void()> then) {
+  // No member at all is what a Redis that restarted empty says until the nodes beat again:
+  // the last list is the better guess for that second.
   if (ids.empty()) {
     if (then) then();
     return;
@@ -147,41 +149,62 @@ void NodeRegistry::on_members(std::vector<std::string> ids, std::function<void()
   for (const auto& id : ids) args.push_back(keys::node(id));
   redis_->command(std::move(args), [me = shared_from_this(), ids = std::move(ids),
                                     then = std::move(then)](Result<RedisReply> reply) {
-    struct Finally {
-      const std::function<void()>& f;
-      ~Finally() { if (f) f(); }
-    } finally{then};
-    if (!reply.ok() || reply->elements.size() != ids.size()) return;
-    std::vector<NodeInfo> live;
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-      const auto& value = reply->elements[i];
-      if (value.type == RedisReply::Type::kNil) {
-        if (ids[i] != me->options_.self.id && me->on_dead_node_) me->on_dead_node_(ids[i]);
-        continue;
-      }
-      auto node = parse_node_value(ids[i], value.str);
-      if (!node) {
-        me->log_.warn("ignoring node {}: malformed registry entry", ids[i]);
-        continue;
-      }
-      live.push_back(std::move(*node));
-    }
-    std::lock_guard lock(me->mutex_);
-    me->live_ = std::move(live);
-    me->handed_.assign(me->live_.size(), 0);
+    if (reply.ok() && reply->elements.size() == ids.size()) me->update(ids, reply->elements);
+    if (then) then();
   });
 }
 
-std::optional<NodeInfo> NodeRegistry::pick_chat_node() {
+void NodeRegistry::update(const std::vector<std::string>& ids,
+                          const std::vector<RedisReply>& values) {
+  std::vector<NodeInfo> live;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (values[i].type == RedisReply::Type::kNil) {
+      if (ids[i] != options_.self.id && on_dead_node_) on_dead_node_(ids[i]);
+      continue;
+    }
+    auto node = parse_node_value(ids[i], values[i].str);
+    if (!node) {
+      log_.warn("ignoring node {}: malformed registry entry", ids[i]);
+      continue;
+    }
+    live.push_back(std::move(*node));
+  }
   std::lock_guard lock(mutex_);
-  std::optional<std::size_t> best;
-  for (std::size_t i = 0; i < live_.size(); ++i) {
-    if (live_[i].role == ServerRole::kGate) continue;
-    if (!best || live_[i].devices + handed_[i] < live_[*best].devices + handed_[*best]) best = i;
+  live_ = std::move(live);
+}
+
+std::optional<NodeInfo> NodeRegistry::pick_chat_node() {
+  const auto now = std::chrono::steady_clock::now();
+  // A client sent to a node shows in its device count only once it has connected and the node
+  // has beaten since: until then (two beats) this gate counts it itself, or a burst of logins
+  // between two beats would all go to the same node.
+  const auto counted_until = now - 2 * options_.heartbeat_interval;
+  std::lock_guard lock(mutex_);
+  const auto load = [&](const NodeInfo& node) {
+    auto& sent = handed_[node.id];
+    while (!sent.empty() && sent.front() < counted_until) sent.pop_front();
+    return node.devices + sent.size();
+  };
+  const NodeInfo* best = nullptr;
+  std::uint64_t best_load = 0;
+  for (const auto& node : live_) {
+    if (node.role == ServerRole::kGate) continue;
+    const auto l = load(node);
+    if (!best || l < best_load) {
+      best = &node;
+      best_load = l;
+    }
   }
   if (!best) return std::nullopt;
-  ++handed_[*best];
-  return live_[*best];
+  handed_[best->id].push_back(now);
+  // Forget nodes that left the registry.
+  if (handed_.size() > 2 * live_.size() + 8) {
+    std::erase_if(handed_, [&](const auto& entry) {
+      return std::none_of(live_.begin(), live_.end(),
+                          [&](const NodeInfo& n) { return n.id == entry.first; });
+    });
+  }
+  return *best;
 }
 
 void NodeRegistry::pick_chat_node(std::function<void(std::optional<NodeInfo>)> done) {

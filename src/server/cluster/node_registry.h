@@ -4,11 +4,14 @@
 
 #include <asio/any_io_executor.hpp>
 #include <asio/steady_timer.hpp>
+#include <chrono>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/logger.h"
@@ -61,7 +64,7 @@ class NodeRegistry : public std::enable_shared_from_this<NodeRegistry> {
   void stop(std::chrono::milliseconds patience);
 
   /// The live chat-capable node (role chat or all) with the fewest devices, counting the
-  /// clients this gate sent there since the last beat; nullopt if there is none.
+  /// clients this gate sent there in the last two beats; nullopt if there is none.
   std::optional<NodeInfo> pick_chat_node();
   /// pick_chat_node(), but when no chat node is known yet (a gate that just started, or a
   /// cluster whose nodes all came up since the last beat) it reads the registry first. `done`
@@ -75,6 +78,8 @@ class NodeRegistry : public std::enable_shared_from_this<NodeRegistry> {
   /// Reads the registry; `then` (optional) runs after the list was updated, or failed to be.
   void refresh(std::function<void()> then = {});
   void on_members(std::vector<std::string> ids, std::function<void()> then);
+  /// The registry's values for `ids` (nil: expired) become the live list.
+  void update(const std::vector<std::string>& ids, const std::vector<RedisReply>& values);
 
   asio::any_io_executor executor_;
   std::shared_ptr<RedisClient> redis_;
@@ -90,7 +95,8 @@ class NodeRegistry : public std::enable_shared_from_this<NodeRegistry> {
 
   mutable std::mutex mutex_;
   std::vector<NodeInfo> live_;          ///< As of the last refresh.
-  std::vector<std::uint64_t> handed_;   ///< Clients sent to live_[i] since then.
+  /// When this gate sent clients to each node, for the last two beats.
+  std::unordered_map<std::string, std::deque<std::chrono::steady_clock::time_point>> handed_;
 };
 
 }  // namespace wechat::server::cluster

@@ -236,23 +236,23 @@ void RedisPushRouter::reap_node(const std::string& dead_node_id, std::function<v
   redis_->command({"EVAL", kReapScript, "2", std::string(keys::kNodes),
                    keys::node_users(dead_node_id), dead_node_id, std::string(keys::kRoutePrefix)},
                   [this, dead_node_id, done = std::move(done)](Result<RedisReply> reply) {
-                    struct Finally {
-                      const std::function<void()>& f;
-                      ~Finally() { if (f) f(); }
-                    } finally{done};
-                    if (!reply.ok()) return;  // the next registry refresh tries again
-                    if (!reply->elements.empty()) {
-                      log_.info("node {} is gone: {} users went offline with it", dead_node_id,
-                                reply->elements.size());
-                    }
-                    for (const auto& user : reply->elements) {
-                      std::uint64_t id = 0;
-                      const auto* end = user.str.data() + user.str.size();
-                      if (std::from_chars(user.str.data(), end, id).ptr == end && presence_) {
-                        presence_(id, false);
-                      }
-                    }
+                    // On failure the next registry refresh tries again.
+                    if (reply.ok()) announce_reaped(dead_node_id, reply->elements);
+                    if (done) done();
                   });
+}
+
+void RedisPushRouter::announce_reaped(const std::string& dead_node_id,
+                                      const std::vector<RedisReply>& offline_users) {
+  if (!offline_users.empty()) {
+    log_.info("node {} is gone: {} users went offline with it", dead_node_id,
+              offline_users.size());
+  }
+  for (const auto& user : offline_users) {
+    std::uint64_t id = 0;
+    const auto* end = user.str.data() + user.str.size();
+    if (std::from_chars(user.str.data(), end, id).ptr == end && presence_) presence_(id, false);
+  }
 }
 
 }  // namespace wechat::server::cluster

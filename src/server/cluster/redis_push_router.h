@@ -60,6 +60,9 @@ class RedisPushRouter final : public PushRouter {
   void on_resubscribed();
   void register_route(std::uint64_t user_id, std::uint64_t device_id, bool announce);
   void publish(std::uint64_t user_id, std::string payload);
+  /// Tells friends that the users a dead node took with it are offline.
+  void announce_reaped(const std::string& dead_node_id,
+                       const std::vector<RedisReply>& offline_users);
 
   std::shared_ptr<RedisClient> redis_;
   const std::string node_id_;

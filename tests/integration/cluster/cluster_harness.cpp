@@ -6,11 +6,10 @@
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 
-#include <array>
-#include <cstdio>
 #include <sstream>
 #include <thread>
 
+#include "cluster.h"
 #include "pg_test_env.h"
 #include "server/password.h"
 #include "server/store/pg/pg_server_store.h"
@@ -21,47 +20,28 @@ namespace {
 
 std::string redis_port() { return std::to_string(WECHAT_REDIS_TEST_PORT); }
 
-std::string run(const std::string& command) {
-  std::string out;
-  if (FILE* pipe = ::popen(command.c_str(), "r")) {
-    std::array<char, 4096> buffer{};
-    while (std::fgets(buffer.data(), buffer.size(), pipe)) out += buffer.data();
-    ::pclose(pipe);
-  }
-  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
-  return out;
-}
-
 /// A Redis database of this test's own: the fixture's server has 16, handed out in turn from
 /// 1 to 14 (0 holds the counter; the chaos checker's cluster run uses 15).
 std::string fresh_redis_url() {
-  const std::string n = run("redis-cli -p " + redis_port() + " INCR wechat-test-next-db");
+  const std::string n =
+      chaos::redis_cli("redis://127.0.0.1:" + redis_port() + "/0", "INCR wechat-test-next-db");
   REQUIRE_MESSAGE(!n.empty(), "is the test Redis running (scripts/redis-test-server.sh)?");
   const int db = 1 + std::stoi(n) % (WECHAT_REDIS_TEST_DATABASES - 2);
   const std::string url = "redis://127.0.0.1:" + redis_port() + "/" + std::to_string(db);
-  (void)redis_cli(url, "FLUSHDB");
+  (void)chaos::redis_cli(url, "FLUSHDB");
   return url;
 }
 
-}  // namespace
-
-std::string redis_cli(const std::string& redis_url, const std::string& args) {
-  // redis://127.0.0.1:PORT/DB, as the harness makes them.
-  const auto colon = redis_url.rfind(':');
-  const auto slash = redis_url.rfind('/');
-  const std::string port = redis_url.substr(colon + 1, slash - colon - 1);
-  const std::string db = redis_url.substr(slash + 1);
-  return run("redis-cli -p " + port + " -n " + db + " " + args + " 2>&1");
+std::string redis_script() {
+  return std::string(WECHAT_SOURCE_DIR) + "/scripts/redis-test-server.sh";
 }
-
-namespace {
-std::string redis_script() { return std::string(WECHAT_SOURCE_DIR) + "/scripts/redis-test-server.sh"; }
 
 std::uint16_t free_port() {
   asio::io_context io;
   asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
   return acceptor.local_endpoint().port();
 }
+
 }  // namespace
 
 PrivateRedis::PrivateRedis() : port_(free_port()) {
@@ -162,10 +142,10 @@ std::unique_ptr<Client> Cluster::make_client(const std::string& name) {
 
 std::map<std::uint16_t, std::uint64_t> Cluster::devices_per_node() {
   std::map<std::uint16_t, std::uint64_t> out;
-  std::istringstream ids(redis_cli(redis_url_, "SMEMBERS wechat:nodes"));
+  std::istringstream ids(chaos::redis_cli(redis_url_, "SMEMBERS wechat:nodes"));
   std::string id;
   while (ids >> id) {
-    std::istringstream value(redis_cli(redis_url_, "GET wechat:node:" + id));
+    std::istringstream value(chaos::redis_cli(redis_url_, "GET wechat:node:" + id));
     std::string role, host;
     unsigned port = 0;
     std::uint64_t devices = 0;

@@ -63,9 +63,6 @@ class Cluster {
   int clients_ = 0;
 };
 
-/// Runs a redis-cli command against the Redis and db of `redis_url`; its stdout, trimmed.
-std::string redis_cli(const std::string& redis_url, const std::string& args);
-
 /// A Redis server of one test's own (scripts/redis-test-server.sh on a free port), for tests
 /// that restart it: the fixture's server is shared by tests running in parallel.
 class PrivateRedis {
