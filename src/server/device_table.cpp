@@ -22,7 +22,8 @@ DeviceTable::Detached DeviceTable::detach(std::uint64_t user_id, std::uint64_t d
   if (it == users_.end()) return {};
   auto& devices = it->second;
   const auto before = devices.size();
-  std::erase_if(devices, [&](const auto& d) { return d.first == device_id && d.second.get() == target; });
+  std::erase_if(devices,
+                [&](const auto& d) { return d.first == device_id && d.second.get() == target; });
   devices_ -= before - devices.size();
   if (before == devices.size()) return {};
   Detached out;

@@ -20,7 +20,8 @@ namespace wechat::server {
 class DeviceTable {
  public:
   /// Returns true if this made the user go from no device here to one.
-  [[nodiscard]] bool attach(std::uint64_t user_id, std::uint64_t device_id, std::shared_ptr<PushTarget> target);
+  [[nodiscard]] bool attach(std::uint64_t user_id, std::uint64_t device_id,
+                            std::shared_ptr<PushTarget> target);
   struct Detached {
     bool device_gone = false;  ///< It was registered, and no session of that device is left.
     bool user_gone = false;    ///< It was registered, and the user has no device here now.

@@ -17,8 +17,7 @@ void LocalPushRouter::detach(std::uint64_t user_id, std::uint64_t device_id,
   if (devices_.detach(user_id, device_id, target).user_gone && presence_) presence_(user_id, false);
 }
 
-void LocalPushRouter::push(std::uint64_t user_id,
-                           const std::shared_ptr<const std::string>& frame) {
+void LocalPushRouter::push(std::uint64_t user_id, const std::shared_ptr<const std::string>& frame) {
   devices_.push(user_id, frame);
 }
 

@@ -15,8 +15,7 @@ class LocalPushRouter final : public PushRouter {
               std::shared_ptr<PushTarget> target) override;
   void detach(std::uint64_t user_id, std::uint64_t device_id, const PushTarget* target) override;
   void push(std::uint64_t user_id, const std::shared_ptr<const std::string>& frame) override;
-  void end_sessions(std::uint64_t user_id, const Status& reason,
-                    std::uint64_t device_id) override;
+  void end_sessions(std::uint64_t user_id, const Status& reason, std::uint64_t device_id) override;
   void query_online(std::vector<std::uint64_t> users,
                     std::function<void(std::vector<bool>)> done) override;
   std::size_t device_count() const override;

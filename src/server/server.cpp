@@ -73,6 +73,10 @@ class [[gnu::visibility("hidden")]] Server::Impl {
   /// The PushRouter: local, or (with a redis_url) the cluster's, with its Redis client.
   Status prepare_router();
   void start_cluster();
+  /// Lets go of everything that holds the Redis client or a timer on io_: they must be gone
+  /// before io_ is destroyed (an Asio strand or timer outliving its io_context touches freed
+  /// memory), and io_ must go before the router and context its parked coroutines refer to.
+  void release_cluster();
   void schedule_sweep();
   void on_accept(std::shared_ptr<transport::Connection> connection);
 
@@ -197,6 +201,21 @@ Status Server::Impl::prepare_router() {
   cluster_router_ = router.get();
   router_ = std::move(router);
   return {};
+}
+
+void Server::Impl::release_cluster() {
+  if (!redis_) return;
+  if (context_) {
+    context_->pick_chat_node = nullptr;
+    context_->codes_per_email.reset();
+    context_->codes_per_email_burst.reset();
+    context_->codes_per_address.reset();
+    context_->login_failures_per_account.reset();
+    context_->login_failures_per_address.reset();
+  }
+  registry_.reset();
+  cluster_router_->release_redis();
+  redis_.reset();
 }
 
 /// After the listener is bound (the advertised port may be the one bound).
@@ -358,6 +377,8 @@ void Server::Impl::stop() {
   }
   if (!started_) {
     if (store_) store_->stop();
+    if (redis_) redis_->stop();
+    release_cluster();
     return;
   }
   log_.info("shutting down");
@@ -398,6 +419,7 @@ void Server::Impl::stop() {
   io_threads_.clear();
   sweep_timer_.reset();
   store_->detach_io();
+  release_cluster();
 }
 
 Result<std::unique_ptr<Server>> Server::start(ServerOptions options) {

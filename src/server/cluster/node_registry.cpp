@@ -13,9 +13,12 @@ namespace {
 
 std::string_view role_name(ServerRole role) {
   switch (role) {
-    case ServerRole::kGate: return "gate";
-    case ServerRole::kChat: return "chat";
-    case ServerRole::kAll: break;
+    case ServerRole::kGate:
+      return "gate";
+    case ServerRole::kChat:
+      return "chat";
+    case ServerRole::kAll:
+      break;
   }
   return "all";
 }

@@ -52,8 +52,8 @@ class NodeRegistry : public std::enable_shared_from_this<NodeRegistry> {
     std::chrono::milliseconds node_ttl{3000};
   };
 
-  NodeRegistry(asio::any_io_executor executor, std::shared_ptr<RedisClient> redis,
-               Options options, std::function<std::uint64_t()> load,
+  NodeRegistry(asio::any_io_executor executor, std::shared_ptr<RedisClient> redis, Options options,
+               std::function<std::uint64_t()> load,
                std::function<void(const std::string&)> on_dead_node,
                std::function<void()> on_rejoined, detail::Logger log);
 
@@ -90,11 +90,11 @@ class NodeRegistry : public std::enable_shared_from_this<NodeRegistry> {
   detail::Logger log_;
   asio::steady_timer timer_;
   bool stopped_ = false;
-  bool reachable_ = true;  ///< Executor only: for logging the loss and the return once.
+  bool reachable_ = true;    ///< Executor only: for logging the loss and the return once.
   bool registered_ = false;  ///< Executor only: a beat has registered this node before.
 
   mutable std::mutex mutex_;
-  std::vector<NodeInfo> live_;          ///< As of the last refresh.
+  std::vector<NodeInfo> live_;  ///< As of the last refresh.
   /// When this gate sent clients to each node, for the last two beats.
   std::unordered_map<std::string, std::deque<std::chrono::steady_clock::time_point>> handed_;
 };

@@ -44,9 +44,8 @@ std::string RedisAbuseCounter::redis_key(const std::string& key) const {
 
 void RedisAbuseCounter::retry_after(const std::string& key,
                                     std::function<void(std::int64_t)> done) {
-  redis_->command({"EVAL", kRetryAfterScript, "1", redis_key(key),
-                   std::to_string(clock_.now_ms()), std::to_string(window_.count()),
-                   std::to_string(limit_)},
+  redis_->command({"EVAL", kRetryAfterScript, "1", redis_key(key), std::to_string(clock_.now_ms()),
+                   std::to_string(window_.count()), std::to_string(limit_)},
                   [this, key, done = std::move(done)](Result<RedisReply> reply) {
                     if (reply.ok() && reply->is_integer()) return done(reply->integer);
                     fallback_.retry_after(key, done);

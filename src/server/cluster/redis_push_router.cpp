@@ -85,7 +85,6 @@ std::uint64_t get_u64(std::string_view in, std::size_t at) {
   return v;
 }
 
-
 }  // namespace
 
 RedisPushRouter::RedisPushRouter(std::shared_ptr<RedisClient> redis, std::string node_id,
@@ -96,6 +95,13 @@ void RedisPushRouter::start() {
   redis_->subscribe(
       keys::push_channel(node_id_), [this](std::string_view m) { on_channel_message(m); },
       [this] { on_resubscribed(); });
+}
+
+void RedisPushRouter::release_redis() { redis_.reset(); }
+
+void RedisPushRouter::command(std::vector<std::string> args, RedisClient::Done done) {
+  if (!redis_) return done(Status(Error::kUnavailable, "the server has stopped"));
+  redis_->command(std::move(args), std::move(done));
 }
 
 void RedisPushRouter::set_presence_listener(PresenceListener listener) {
@@ -110,17 +116,17 @@ void RedisPushRouter::attach(std::uint64_t user_id, std::uint64_t device_id,
 
 void RedisPushRouter::register_route(std::uint64_t user_id, std::uint64_t device_id,
                                      bool announce) {
-  redis_->command({"EVAL", kAttachScript, "2", keys::route(user_id), keys::node_users(node_id_),
-                   std::to_string(device_id), node_id_, std::to_string(user_id)},
-                  [this, user_id, announce](Result<RedisReply> reply) {
-                    if (!reply.ok()) {
-                      // The route comes back when the link does (on_resubscribed).
-                      log_.debug("route of user {} not registered: {}", user_id,
-                                 reply.status().to_string());
-                      return;
-                    }
-                    if (announce && reply->integer == 1 && presence_) presence_(user_id, true);
-                  });
+  command({"EVAL", kAttachScript, "2", keys::route(user_id), keys::node_users(node_id_),
+           std::to_string(device_id), node_id_, std::to_string(user_id)},
+          [this, user_id, announce](Result<RedisReply> reply) {
+            if (!reply.ok()) {
+              // The route comes back when the link does (on_resubscribed).
+              log_.debug("route of user {} not registered: {}", user_id,
+                         reply.status().to_string());
+              return;
+            }
+            if (announce && reply->integer == 1 && presence_) presence_(user_id, true);
+          });
 }
 
 void RedisPushRouter::detach(std::uint64_t user_id, std::uint64_t device_id,
@@ -128,20 +134,18 @@ void RedisPushRouter::detach(std::uint64_t user_id, std::uint64_t device_id,
   // Only when that device is gone from here: a reconnect of the same device to this node may
   // have registered a new session before the old one leaves, and its route must stay.
   if (!devices_.detach(user_id, device_id, target).device_gone) return;
-  redis_->command({"EVAL", kDetachScript, "2", keys::route(user_id), keys::node_users(node_id_),
-                   std::to_string(device_id), node_id_, std::to_string(user_id)},
-                  [this, user_id](Result<RedisReply> reply) {
-                    if (!reply.ok()) {
-                      log_.debug("route of user {} not removed: {}", user_id,
-                                 reply.status().to_string());
-                      return;
-                    }
-                    if (reply->integer == 0 && presence_) presence_(user_id, false);
-                  });
+  command({"EVAL", kDetachScript, "2", keys::route(user_id), keys::node_users(node_id_),
+           std::to_string(device_id), node_id_, std::to_string(user_id)},
+          [this, user_id](Result<RedisReply> reply) {
+            if (!reply.ok()) {
+              log_.debug("route of user {} not removed: {}", user_id, reply.status().to_string());
+              return;
+            }
+            if (reply->integer == 0 && presence_) presence_(user_id, false);
+          });
 }
 
-void RedisPushRouter::push(std::uint64_t user_id,
-                           const std::shared_ptr<const std::string>& frame) {
+void RedisPushRouter::push(std::uint64_t user_id, const std::shared_ptr<const std::string>& frame) {
   devices_.push(user_id, frame);
   std::string payload;
   payload.reserve(1 + kUserBytes + frame->size());
@@ -165,14 +169,14 @@ void RedisPushRouter::end_sessions(std::uint64_t user_id, const Status& reason,
 }
 
 void RedisPushRouter::publish(std::uint64_t user_id, std::string payload) {
-  redis_->command({"EVAL", kPublishScript, "1", keys::route(user_id), node_id_, std::string(keys::kPushChannelPrefix),
-                   std::move(payload)},
-                  [this, user_id](Result<RedisReply> reply) {
-                    if (!reply.ok()) {
-                      log_.debug("push to user {} on other nodes lost: {}", user_id,
-                                 reply.status().to_string());
-                    }
-                  });
+  command({"EVAL", kPublishScript, "1", keys::route(user_id), node_id_,
+           std::string(keys::kPushChannelPrefix), std::move(payload)},
+          [this, user_id](Result<RedisReply> reply) {
+            if (!reply.ok()) {
+              log_.debug("push to user {} on other nodes lost: {}", user_id,
+                         reply.status().to_string());
+            }
+          });
 }
 
 void RedisPushRouter::on_channel_message(std::string_view payload) {
@@ -189,10 +193,10 @@ void RedisPushRouter::on_channel_message(std::string_view payload) {
     for (int i = 0; i < 4; ++i) {
       code |= std::uint32_t{static_cast<unsigned char>(payload[1 + kUserBytes + 8 + i])} << (8 * i);
     }
-    devices_.end_sessions(user_id,
-                          Status(static_cast<Error>(code),
-                                 std::string(payload.substr(1 + kUserBytes + 8 + 4))),
-                          device_id);
+    devices_.end_sessions(
+        user_id,
+        Status(static_cast<Error>(code), std::string(payload.substr(1 + kUserBytes + 8 + 4))),
+        device_id);
   } else {
     log_.warn("ignored a cluster push of unknown kind {}", static_cast<int>(payload[0]));
   }
@@ -218,8 +222,7 @@ void RedisPushRouter::query_online(std::vector<std::uint64_t> users,
   if (users.empty()) return done({});
   std::vector<std::string> args{"EVAL", kOnlineScript, std::to_string(users.size())};
   for (auto user : users) args.push_back(keys::route(user));
-  redis_->command(std::move(args), [this, users, done = std::move(done)](
-                                        Result<RedisReply> reply) {
+  command(std::move(args), [this, users, done = std::move(done)](Result<RedisReply> reply) {
     std::vector<bool> online(users.size());
     const bool answered = reply.ok() && reply->elements.size() == users.size();
     for (std::size_t i = 0; i < users.size(); ++i) {
@@ -233,20 +236,19 @@ void RedisPushRouter::query_online(std::vector<std::uint64_t> users,
 std::size_t RedisPushRouter::device_count() const { return devices_.device_count(); }
 
 void RedisPushRouter::reap_node(const std::string& dead_node_id, std::function<void()> done) {
-  redis_->command({"EVAL", kReapScript, "2", std::string(keys::kNodes),
-                   keys::node_users(dead_node_id), dead_node_id, std::string(keys::kRoutePrefix)},
-                  [this, dead_node_id, done = std::move(done)](Result<RedisReply> reply) {
-                    // On failure the next registry refresh tries again.
-                    if (reply.ok()) announce_reaped(dead_node_id, reply->elements);
-                    if (done) done();
-                  });
+  command({"EVAL", kReapScript, "2", std::string(keys::kNodes), keys::node_users(dead_node_id),
+           dead_node_id, std::string(keys::kRoutePrefix)},
+          [this, dead_node_id, done = std::move(done)](Result<RedisReply> reply) {
+            // On failure the next registry refresh tries again.
+            if (reply.ok()) announce_reaped(dead_node_id, reply->elements);
+            if (done) done();
+          });
 }
 
 void RedisPushRouter::announce_reaped(const std::string& dead_node_id,
                                       const std::vector<RedisReply>& offline_users) {
   if (!offline_users.empty()) {
-    log_.info("node {} is gone: {} users went offline with it", dead_node_id,
-              offline_users.size());
+    log_.info("node {} is gone: {} users went offline with it", dead_node_id, offline_users.size());
   }
   for (const auto& user : offline_users) {
     std::uint64_t id = 0;

@@ -34,14 +34,16 @@ class RedisPushRouter final : public PushRouter {
 
   /// Subscribes to this node's push channel. Call once, before serving.
   void start();
+  /// Drops the Redis client (after the server stopped, before its io_context goes); the router
+  /// then serves only this node's devices.
+  void release_redis();
 
   void set_presence_listener(PresenceListener listener) override;
   void attach(std::uint64_t user_id, std::uint64_t device_id,
               std::shared_ptr<PushTarget> target) override;
   void detach(std::uint64_t user_id, std::uint64_t device_id, const PushTarget* target) override;
   void push(std::uint64_t user_id, const std::shared_ptr<const std::string>& frame) override;
-  void end_sessions(std::uint64_t user_id, const Status& reason,
-                    std::uint64_t device_id) override;
+  void end_sessions(std::uint64_t user_id, const Status& reason, std::uint64_t device_id) override;
   void query_online(std::vector<std::uint64_t> users,
                     std::function<void(std::vector<bool>)> done) override;
   std::size_t device_count() const override;
@@ -56,6 +58,8 @@ class RedisPushRouter final : public PushRouter {
   void register_again();
 
  private:
+  /// redis_->command, or kUnavailable once the client is released.
+  void command(std::vector<std::string> args, RedisClient::Done done);
   void on_channel_message(std::string_view payload);
   void on_resubscribed();
   void register_route(std::uint64_t user_id, std::uint64_t device_id, bool announce);

@@ -5,7 +5,6 @@
 
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
-
 #include <sstream>
 #include <thread>
 
@@ -52,9 +51,9 @@ PrivateRedis::PrivateRedis() : port_(free_port()) {
 }
 
 PrivateRedis::~PrivateRedis() {
-  (void)std::system((redis_script() + " stop " + dir_.file("redis") + " " +
-                     std::to_string(port_) + " >/dev/null")
-                        .c_str());
+  (void)std::system(
+      (redis_script() + " stop " + dir_.file("redis") + " " + std::to_string(port_) + " >/dev/null")
+          .c_str());
 }
 
 std::string PrivateRedis::url() const {

@@ -158,7 +158,8 @@ TEST_CASE("cluster: 300 clients spread within 10 percent across three chat nodes
   }
 }
 
-TEST_CASE("cluster: a chat node killed under load loses no acknowledged message and duplicates none") {
+TEST_CASE(
+    "cluster: a chat node killed under load loses no acknowledged message and duplicates none") {
   Cluster cluster(3);
   constexpr int kPairs = 6;
   const auto users = cluster.seed_users("load", 2 * kPairs, true);
@@ -214,7 +215,9 @@ TEST_CASE("cluster: a chat node killed under load loses no acknowledged message 
   }
   CHECK(cluster.wait_live_chat_nodes(2));
   const auto back_within = std::chrono::steady_clock::now() - killed_at;
-  MESSAGE("all clients online again " << std::chrono::duration_cast<std::chrono::milliseconds>(back_within).count() << " ms after the kill");
+  MESSAGE("all clients online again "
+          << std::chrono::duration_cast<std::chrono::milliseconds>(back_within).count()
+          << " ms after the kill");
 
   std::size_t total = 0;
   for (const auto& [receiver, ids] : acked) {
@@ -292,10 +295,13 @@ TEST_CASE("cluster: a PostgreSQL outage gives clear errors and the cluster recov
   std::string url = pg::server_url();
   url = url.substr(0, url.rfind('/') + 1) + db;
   const auto cut = [&](bool off) {
-    REQUIRE(admin.exec("ALTER DATABASE " + db + " ALLOW_CONNECTIONS " + (off ? "false" : "true")).ok());
+    REQUIRE(
+        admin.exec("ALTER DATABASE " + db + " ALLOW_CONNECTIONS " + (off ? "false" : "true")).ok());
     if (off) {
-      REQUIRE(admin.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" +
-                         db + "'").ok());
+      REQUIRE(admin
+                  .exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" +
+                        db + "'")
+                  .ok());
     }
   };
   {
@@ -309,7 +315,8 @@ TEST_CASE("cluster: a PostgreSQL outage gives clear errors and the cluster recov
     cut(true);
     // A login now fails with a clear error instead of hanging.
     Member late(cluster, users[0]);
-    auto refused = await<User>([&](auto cb) { late->login(users[0].username, users[0].password, cb); });
+    auto refused =
+        await<User>([&](auto cb) { late->login(users[0].username, users[0].password, cb); });
     REQUIRE_FALSE(refused.ok());
     MESSAGE("login during the outage: " << refused.status().to_string());
     CHECK((refused.code() == Error::kUnavailable || refused.code() == Error::kStorage));

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
+#include "server/device_table.h"
+
 #include <doctest/doctest.h>
 
 #include <vector>
-
-#include "server/device_table.h"
 
 using namespace wechat;
 using namespace wechat::server;
@@ -21,7 +21,8 @@ TEST_CASE("device table: detach says whether the device and the user are gone fr
   DeviceTable table;
   auto phone = std::make_shared<Recorder>();
   auto laptop = std::make_shared<Recorder>();
-  auto phone_again = std::make_shared<Recorder>();  // the phone reconnected before its old session left
+  auto phone_again =
+      std::make_shared<Recorder>();  // the phone reconnected before its old session left
   CHECK(table.attach(1, 10, phone));
   CHECK_FALSE(table.attach(1, 20, laptop));
   CHECK_FALSE(table.attach(1, 10, phone_again));
