@@ -55,6 +55,8 @@ int main(int argc, char** argv) {
   c1->add_flag("!--all-steps", w1.stop_on_fail, "keep going after an unsustainable step");
   c1->add_option("--acked-out", w1.acked_out,
                  "kill check: on the first lost connection, write the acked ids here and exit");
+  c1->add_option("--cpu-group", w1.cpu_groups,
+                 "name=pid,pid,...: also report the CPU of these processes (repeatable)");
 
   wechat::bench::VerifyOptions verify;
   auto* cv = app.add_subcommand("verify", "kill check: every acked message is in the log");
@@ -108,6 +110,15 @@ int main(int argc, char** argv) {
   cs->add_option("--scrypt-log2n", setup.scrypt_log2_n)->capture_default_str();
   cs->add_option("--parallel", setup.parallel)->capture_default_str();
 
+  wechat::bench::SetupPgOptions setup_pg;
+  auto* csp = app.add_subcommand("setup-pg",
+                                 "seed users, friend pairs and sessions into a cluster's "
+                                 "PostgreSQL store (no server needed)");
+  csp->add_option("--store", setup_pg.store_url, "postgresql://...")->required();
+  csp->add_option("--users-file", setup_pg.users_file)->required();
+  csp->add_option("--users", setup_pg.users)->capture_default_str();
+  csp->add_option("--scrypt-log2n", setup_pg.scrypt_log2_n)->capture_default_str();
+
   wechat::bench::PingPongOptions pp;
   auto* cp = app.add_subcommand("pingpong", "R3: loopback TCP ping-pong");
   cp->add_option("--seconds", pp.seconds)->capture_default_str();
@@ -133,6 +144,7 @@ int main(int argc, char** argv) {
     return wechat::bench::run_w5(w5);
   }
   if (*cs) return wechat::bench::run_setup(setup);
+  if (*csp) return wechat::bench::run_setup_pg(setup_pg);
   if (*cp) return wechat::bench::run_pingpong(pp);
   return 2;
 }

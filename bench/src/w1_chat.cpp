@@ -35,12 +35,51 @@ struct Step {
   std::uint64_t errors = 0, late_other = 0, delivered_in_window_time = 0;
   std::map<int, std::uint64_t> error_codes;
   double server_cpu0 = NAN, server_cpu1 = NAN, self_cpu0 = 0, self_cpu1 = 0;
+  std::vector<double> group_cpu0, group_cpu1;  ///< per W1Options::cpu_groups entry
 };
+
+/// "name=pid,pid,..." (W1Options::cpu_groups).
+struct CpuGroup {
+  std::string name;
+  std::vector<int> pids;
+};
+
+std::vector<CpuGroup> parse_cpu_groups(const std::vector<std::string>& specs) {
+  std::vector<CpuGroup> out;
+  for (const auto& spec : specs) {
+    const auto eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0) continue;
+    CpuGroup g;
+    g.name = spec.substr(0, eq);
+    std::size_t at = eq + 1;
+    while (at < spec.size()) {
+      auto comma = spec.find(',', at);
+      if (comma == std::string::npos) comma = spec.size();
+      if (comma > at) g.pids.push_back(std::atoi(spec.substr(at, comma - at).c_str()));
+      at = comma + 1;
+    }
+    out.push_back(std::move(g));
+  }
+  return out;
+}
+
+/// The CPU of a group: a process that is gone counts 0 (NAN if none is left).
+double group_cpu_us(const CpuGroup& g) {
+  double total = 0;
+  bool any = false;
+  for (int pid : g.pids) {
+    if (auto us = process_cpu_us(pid)) {
+      total += *us;
+      any = true;
+    }
+  }
+  return any ? total : NAN;
+}
 
 class W1Runner {
  public:
   W1Runner(const W1Options& o, asio::io_context& io, ChatAdapter& adapter)
-      : o_(o), io_(io), adapter_(adapter), timer_(io) {
+      : o_(o), io_(io), adapter_(adapter), timer_(io), groups_(parse_cpu_groups(o.cpu_groups)) {
     ChatAdapter::Sink sink;
     sink.ack = [this](std::uint64_t id) { on_ack(id); };
     sink.deliver = [this](std::uint64_t id) { on_deliver(id); };
@@ -137,11 +176,13 @@ class W1Runner {
       window_open_ = true;
       s.server_cpu0 = process_cpu_us(o_.common.server_pid).value_or(NAN);
       s.self_cpu0 = self_cpu_us();
+      for (const auto& g : groups_) s.group_cpu0.push_back(group_cpu_us(g));
     }
     if (!window_closed_ && now >= s.window_end) {
       window_closed_ = true;
       s.server_cpu1 = process_cpu_us(o_.common.server_pid).value_or(NAN);
       s.self_cpu1 = self_cpu_us();
+      for (const auto& g : groups_) s.group_cpu1.push_back(group_cpu_us(g));
     }
     auto& rng = arrivals_->rng();
     const std::size_t n = adapter_.users();
@@ -239,6 +280,13 @@ class W1Runner {
         .set("server_cpu_pct", server_cpu / (window * 1e6) * 100)
         .set("gen_cpu_pct", gen_cpu / (window * 1e6) * 100)
         .set("sustainable", sustainable);
+    for (std::size_t g = 0; g < groups_.size(); ++g) {
+      const double cpu = g < s.group_cpu1.size() && g < s.group_cpu0.size()
+                             ? s.group_cpu1[g] - s.group_cpu0[g]
+                             : NAN;
+      rec.set("cpu_us_per_msg_" + groups_[g].name, delivered ? cpu / delivered : NAN);
+      rec.set("cpu_pct_" + groups_[g].name, cpu / (window * 1e6) * 100);
+    }
     std::string codes;
     for (auto& [code, count] : s.error_codes) {
       codes += (codes.empty() ? "" : " ") + std::to_string(code) + ":" + std::to_string(count);
@@ -257,6 +305,7 @@ class W1Runner {
   bool sending_ = false, window_open_ = false, window_closed_ = false;
   std::int64_t drain_deadline_ = 0;
   std::size_t lost_connections_ = 0;
+  std::vector<CpuGroup> groups_;
 };
 
 }  // namespace

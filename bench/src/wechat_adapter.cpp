@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: MIT
 // W1 over our protocol: Resume with the user's saved token, SendMessage to the friend, the ack
-// is SendMessageOk, the delivery is the recipient's pushed LogEntry.
+// is SendMessageOk, the delivery is the recipient's pushed LogEntry. Pointed at a cluster gate
+// (--port of the gate), each session follows LoginOk.chat_node to its chat node and resumes
+// there, as the SDK does; against a whole server nothing changes.
+#include <cstdio>
 #include <cstring>
+#include <map>
 
 #include "chat_adapter.h"
 #include "users.h"
@@ -64,20 +68,61 @@ class WechatAdapter final : public ChatAdapter {
     creds.token = users_[i].token;
     open_session(
         io_.get_executor(), target_, creds,
-        [this, i](Result<std::shared_ptr<WireSession>> r, v1::LoginOk) {
+        [this, i](Result<std::shared_ptr<WireSession>> r, v1::LoginOk ok) {
           if (failed_) return;
-          if (!r.ok()) {
-            failed_ = true;
-            done_(Status(r.code(), "user " + std::to_string(i) + ": " + r.status().message()));
-            return;
-          }
-          attach(i, *r);
-          if (++ready_ == users_.size()) {
-            done_(Status());
-          } else if (next_ < users_.size()) {
-            connect_next();
-          }
+          if (!r.ok()) return fail(i, r.status());
+          // A cluster gate does not log the connection in: it names the chat node that serves
+          // the session. Follow it as the SDK does: connect there and Resume with the token.
+          if (ok.has_chat_node()) return follow_chat_node(i, *r, ok.chat_node());
+          ready(i, *r);
         });
+  }
+
+  void follow_chat_node(std::size_t i, const std::shared_ptr<WireSession>& gate,
+                        const v1::Endpoint& node) {
+    gate->on_frame = nullptr;
+    gate->on_close = nullptr;
+    gate->conn->close();
+    ++via_gate_;
+    Target chat = target_;
+    chat.host = node.host();
+    chat.port = static_cast<std::uint16_t>(node.port());
+    Credentials creds;
+    creds.token = users_[i].token;
+    open_session(io_.get_executor(), chat, creds,
+                 [this, i, chat](Result<std::shared_ptr<WireSession>> r, v1::LoginOk ok) {
+                   if (failed_) return;
+                   if (!r.ok()) {
+                     return fail(i, Status(r.code(), "chat node " + chat.host + ":" +
+                                                         std::to_string(chat.port) + ": " +
+                                                         r.status().message()));
+                   }
+                   if (ok.has_chat_node()) {
+                     return fail(i, Status(Error::kInternal, "chat node redirected again"));
+                   }
+                   ++per_node_[chat.host + ":" + std::to_string(chat.port)];
+                   ready(i, *r);
+                 });
+  }
+
+  void fail(std::size_t i, const Status& status) {
+    failed_ = true;
+    done_(Status(status.code(), "user " + std::to_string(i) + ": " + status.message()));
+  }
+
+  void ready(std::size_t i, const std::shared_ptr<WireSession>& s) {
+    attach(i, s);
+    if (++ready_ == users_.size()) {
+      if (via_gate_ > 0) {
+        std::string nodes;
+        for (const auto& [node, n] : per_node_) nodes += " " + node + "=" + std::to_string(n);
+        std::fprintf(stderr, "w1: %zu sessions placed by the gate:%s\n", via_gate_,
+                     nodes.c_str());
+      }
+      done_(Status());
+    } else if (next_ < users_.size()) {
+      connect_next();
+    }
   }
 
   void attach(std::size_t i, std::shared_ptr<WireSession> s) {
@@ -123,6 +168,8 @@ class WechatAdapter final : public ChatAdapter {
   std::uint64_t nonce_ = 0;
   std::size_t next_ = 0;
   std::size_t ready_ = 0;
+  std::size_t via_gate_ = 0;                   ///< sessions a cluster gate sent elsewhere
+  std::map<std::string, std::size_t> per_node_;  ///< chat node -> sessions (via a gate)
   bool failed_ = false;
   std::function<void(Status)> done_;
 };

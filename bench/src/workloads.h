@@ -32,6 +32,10 @@ struct W1Options {
   /// Kill check: when the first connection drops (the server was killed), write every
   /// acknowledged message (nonce, then "sender_index id" lines) here and exit.
   std::string acked_out;
+  /// Extra CPU accounting over the window, "name=pid,pid,...": utime+stime summed over the
+  /// pids, reported as cpu_us_per_msg_<name> and cpu_pct_<name> (a cluster: its server nodes,
+  /// PostgreSQL's processes, Redis).
+  std::vector<std::string> cpu_groups;
 };
 int run_w1(const W1Options& options);
 
@@ -87,6 +91,16 @@ struct SetupOptions {
   unsigned parallel = 8;
 };
 int run_setup(const SetupOptions& options);
+
+/// Seeds a cluster's PostgreSQL store directly (no server): users bench0 .. bench<N-1>, friend
+/// pairs (2k, 2k+1), one "bench" session each; writes users.tsv like `setup`.
+struct SetupPgOptions {
+  std::string store_url;  ///< postgresql://...
+  std::string users_file;
+  std::size_t users = 100;
+  unsigned scrypt_log2_n = 4;  ///< only password logins would pay it; W1 resumes with tokens
+};
+int run_setup_pg(const SetupPgOptions& options);
 
 struct PingPongOptions {
   double seconds = 2;

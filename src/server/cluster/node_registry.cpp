@@ -104,11 +104,12 @@ void NodeRegistry::beat() {
                    std::to_string(options_.node_ttl.count()), "GET"},
                   [me](Result<RedisReply> reply) {
                     if (!reply.ok()) {
-                      if (me->reachable_) {
+                      // Before the first registration the link is still coming up: not news.
+                      if (me->reachable_ && me->registered_) {
                         me->log_.warn("cannot reach the cluster registry: {}",
                                       reply.status().to_string());
                       }
-                      me->reachable_ = false;
+                      me->reachable_ = !me->registered_;
                       return;
                     }
                     if (!me->reachable_) me->log_.info("cluster registry reachable again");

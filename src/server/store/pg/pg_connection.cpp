@@ -100,11 +100,12 @@ Status PgConnection::open() {
   }
   // Fixed session settings the SQL relies on: hex bytea, UTC, quiet notices.
   // lock_timeout: a wait on another server's locks longer than this fails (55P03) and the
-  // executor reruns the batch; shorter than PostgreSQL's own deadlock_timeout (1 s), so a
-  // deadlock between two servers' batches is broken sooner than it is detected.
+  // executor reruns the batch. Two servers' batches that lock the same conversations in
+  // opposite orders deadlock, and this bounds how long such a node's store thread stalls
+  // (PostgreSQL's own deadlock_timeout is 1 s); it stays well above a normal commit's wait.
   return exec(
       "SET bytea_output = 'hex'; SET client_min_messages = warning; SET TIME ZONE 'UTC'; "
-      "SET lock_timeout = '300ms'");
+      "SET lock_timeout = '100ms'");
 }
 
 Status PgConnection::ensure_connected() {
