@@ -131,6 +131,24 @@ Status StoreExecutor::execute(std::vector<Job>& jobs, std::size_t first, std::si
   conflict = false;
   Status status = store_->begin_batch();
   if (!status.ok()) return status;
+  std::vector<std::uint64_t> users;
+  for (std::size_t i = first; i < last; ++i) {
+    users.insert(users.end(), jobs[i].lock_users.begin(), jobs[i].lock_users.end());
+  }
+  if (!users.empty()) {
+    std::sort(users.begin(), users.end());
+    users.erase(std::unique(users.begin(), users.end()), users.end());
+    status = store_->lock_users(users);
+    if (store_->take_conflict()) {
+      conflict = true;
+      store_->rollback_batch();
+      return Status(Error::kUnavailable, "lost a lock conflict with another server");
+    }
+    if (!status.ok()) {
+      store_->rollback_batch();
+      return status;
+    }
+  }
   for (std::size_t i = first; i < last && status.ok(); ++i) {
     status = store_->savepoint();
     if (!status.ok()) break;

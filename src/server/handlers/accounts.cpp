@@ -134,11 +134,13 @@ asio::awaitable<Reply> handle_request_code(ServerContext& c, Session& s,
   // is not blocked by the registration code.
   const std::string email_key = fmt::format("{}|{}", email, static_cast<int>(*purpose));
   const std::string address = host_of(s.address());
-  std::int64_t wait = 0;
-  if ((wait = co_await retry_after(*c.codes_per_address, address)) > 0 ||
-      (wait = co_await retry_after(*c.codes_per_email_burst, email_key)) > 0 ||
-      (wait = co_await retry_after(*c.codes_per_email, email_key)) > 0) {
-    co_return rate_limited(wait, "too many codes requested");
+  // One limit after the other, each awaited in a statement of its own (not inside one ||
+  // condition, which GCC 12 miscompiles around co_await).
+  for (auto* counter : {c.codes_per_address.get(), c.codes_per_email_burst.get(),
+                        c.codes_per_email.get()}) {
+    const std::string& key = counter == c.codes_per_address.get() ? address : email_key;
+    const std::int64_t wait = co_await retry_after(*counter, key);
+    if (wait > 0) co_return rate_limited(wait, "too many codes requested");
   }
   c.codes_per_address->record(address);
   c.codes_per_email_burst->record(email_key);

@@ -103,7 +103,10 @@ asio::awaitable<Reply> handle_send_message(ServerContext& c, Session& s,
       WECHAT_TRY(append_and_push(store, effects, me.user_id, entry));
       return ack_of(message, false);
     };
-  auto ack = co_await c.store.run<v1::SendMessageOk>(std::move(work1));
+  // Both log heads this send bumps, locked up front in id order (Job::lock_users). Named, not
+  // a braced list inside co_await (GCC 12 rejects that).
+  std::vector<std::uint64_t> users{me.user_id, req.to_user_id()};
+  auto ack = co_await c.store.run<v1::SendMessageOk>(std::move(work1), std::move(users));
   if (!ack.ok()) co_return ack.status();
   v1::Response response;
   *response.mutable_send_message() = std::move(*ack);

@@ -98,6 +98,13 @@ class ServerStore {
   /// servers writing). The transaction then holds locks another writer waits for; the executor
   /// rolls the whole batch back and runs its requests again. SQLite has one writer: never.
   virtual bool take_conflict() { return false; }
+  /// Locks the rows of `sorted_user_ids` (ascending, distinct) for the rest of the batch, so
+  /// that servers sharing the store take user rows in one global order. SQLite has one writer
+  /// (the whole database is locked): nothing to do.
+  virtual Status lock_users(const std::vector<std::uint64_t>& sorted_user_ids) {
+    (void)sorted_user_ids;
+    return {};
+  }
 
   // --- Accounts ---------------------------------------------------------------------------------
   virtual Result<std::optional<UserRow>> user_by_id(std::uint64_t user_id) = 0;

@@ -100,12 +100,13 @@ Status PgConnection::open() {
   }
   // Fixed session settings the SQL relies on: hex bytea, UTC, quiet notices.
   // lock_timeout: a wait on another server's locks longer than this fails (55P03) and the
-  // executor reruns the batch. Two servers' batches that lock the same conversations in
-  // opposite orders deadlock, and this bounds how long such a node's store thread stalls
-  // (PostgreSQL's own deadlock_timeout is 1 s); it stays well above a normal commit's wait.
+  // executor reruns the batch one request at a time. Batches take their users' rows first, in
+  // id order (lock_users), so two servers' direct sends queue rather than deadlock; waits get
+  // long only under overload, and rerunning then would add work, so the bound is generous. It
+  // still ends a wait on a server that hangs while holding locks.
   return exec(
       "SET bytea_output = 'hex'; SET client_min_messages = warning; SET TIME ZONE 'UTC'; "
-      "SET lock_timeout = '100ms'");
+      "SET lock_timeout = '2s'");
 }
 
 Status PgConnection::ensure_connected() {

@@ -59,6 +59,16 @@ void PgServerStore::rollback_batch() {
   if (db_.connected()) (void)db_.exec("ROLLBACK");
 }
 
+Status PgServerStore::lock_users(const std::vector<std::uint64_t>& sorted_user_ids) {
+  std::string ids = "{";
+  for (auto id : sorted_user_ids) ids += (ids.size() > 1 ? "," : "") + std::to_string(id);
+  ids += "}";
+  // ORDER BY makes the lock order the ids' order whatever plan PostgreSQL picks.
+  auto locked = db_.run("SELECT id FROM users WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE",
+                        ids);
+  return locked.ok() ? Status() : locked.status();
+}
+
 Status PgServerStore::savepoint() {
   db_.clear_failed();
   return db_.exec("SAVEPOINT request");
