@@ -11,11 +11,11 @@
 #include <vector>
 
 #include "chat_adapter.h"
+#include "session_pool_adapter.h"
 
 namespace wechat::bench {
 namespace {
 
-constexpr std::size_t kConnectWindow = 64;
 
 void put_u16(std::string& out, std::uint16_t v) {
   out += static_cast<char>(v >> 8);
@@ -77,69 +77,20 @@ class MqttSession : public std::enable_shared_from_this<MqttSession> {
   std::vector<std::uint64_t> packet_ids_;  // packet id -> message id + 1 (0: free)
 };
 
-class MqttAdapter final : public ChatAdapter {
+class MqttAdapter final : public SessionPoolAdapter<MqttSession> {
  public:
   MqttAdapter(asio::io_context& io, asio::ip::tcp::endpoint endpoint, std::size_t users)
-      : io_(io), endpoint_(endpoint), users_(users), payload_(payload_text()) {
-    sessions_.resize(users_);
-  }
-  std::size_t users() const override { return users_; }
-
-  void connect_all(std::function<void(Status)> done) override {
-    done_ = std::move(done);
-    for (std::size_t i = 0; i < kConnectWindow && next_ < users_; ++i) connect_next();
-  }
-
-  void send(std::size_t user, std::uint64_t id) override {
-    auto& s = sessions_[user];
-    if (!s || s->closed()) {
-      if (sink_.error) sink_.error(id, static_cast<int>(Error::kUnavailable));
-      return;
-    }
-    s->publish("b/" + std::to_string(user ^ 1), id, payload_);
-  }
-
-  void close_all() override {
-    closing_ = true;
-    for (auto& s : sessions_) {
-      if (s) s->close();
-    }
-  }
-
-  // Called by sessions.
-  void ready(std::size_t) {
-    if (failed_) return;
-    if (++ready_ == users_) {
-      done_(Status());
-    } else if (next_ < users_) {
-      connect_next();
-    }
-  }
-  void failed(std::size_t index, const std::string& why) {
-    if (ready_ < users_ && !failed_) {
-      failed_ = true;
-      done_(Status(Error::kUnavailable, "mqtt user " + std::to_string(index) + ": " + why));
-      return;
-    }
-    if (!closing_ && sink_.connection_lost) sink_.connection_lost(why);
-  }
-  Sink& sink() { return sink_; }
+      : SessionPoolAdapter(io, endpoint, users, "mqtt"), payload_(payload_text()) {}
 
  private:
-  void connect_next() {
-    const std::size_t i = next_++;
-    sessions_[i] = std::make_shared<MqttSession>(io_, *this, i);
-    sessions_[i]->start(endpoint_);
+  std::shared_ptr<MqttSession> make_session(asio::io_context& io, std::size_t index) override {
+    return std::make_shared<MqttSession>(io, *this, index);
+  }
+  void send_on(MqttSession& session, std::size_t user, std::uint64_t id) override {
+    session.publish("b/" + std::to_string(user ^ 1), id, payload_);
   }
 
-  asio::io_context& io_;
-  asio::ip::tcp::endpoint endpoint_;
-  std::size_t users_;
   std::string payload_;
-  std::vector<std::shared_ptr<MqttSession>> sessions_;
-  std::size_t next_ = 0, ready_ = 0;
-  bool failed_ = false, closing_ = false;
-  std::function<void(Status)> done_;
 };
 
 void MqttSession::start(const asio::ip::tcp::endpoint& endpoint) {

@@ -24,11 +24,11 @@
 #include <vector>
 
 #include "chat_adapter.h"
+#include "session_pool_adapter.h"
 
 namespace wechat::bench {
 namespace {
 
-constexpr std::size_t kConnectWindow = 64;
 constexpr const char* kSmNs = "urn:xmpp:sm:3";
 
 std::string base64(const std::string& in) {
@@ -119,77 +119,26 @@ class XmppSession : public std::enable_shared_from_this<XmppSession> {
   std::deque<std::pair<std::uint32_t, std::uint64_t>> unacked_;
 };
 
-class XmppAdapter final : public ChatAdapter {
+class XmppAdapter final : public SessionPoolAdapter<XmppSession> {
  public:
   XmppAdapter(asio::io_context& io, asio::ip::tcp::endpoint endpoint, std::size_t users,
               std::string domain, std::string password)
-      : io_(io),
-        endpoint_(endpoint),
-        users_(users),
+      : SessionPoolAdapter(io, endpoint, users, "xmpp"),
         domain_(std::move(domain)),
         password_(std::move(password)),
-        payload_(payload_text()) {
-    sessions_.resize(users_);
-  }
-  std::size_t users() const override { return users_; }
-
-  void connect_all(std::function<void(Status)> done) override {
-    done_ = std::move(done);
-    for (std::size_t i = 0; i < kConnectWindow && next_ < users_; ++i) connect_next();
-  }
-
-  void send(std::size_t user, std::uint64_t id) override {
-    auto& s = sessions_[user];
-    if (!s || s->closed()) {
-      if (sink_.error) sink_.error(id, static_cast<int>(Error::kUnavailable));
-      return;
-    }
-    s->send_message(id, payload_);
-  }
-
-  void close_all() override {
-    closing_ = true;
-    for (auto& s : sessions_) {
-      if (s) s->close();
-    }
-  }
-
-  // Called by sessions.
-  void ready(std::size_t) {
-    if (failed_) return;
-    if (++ready_ == users_) {
-      done_(Status());
-    } else if (next_ < users_) {
-      connect_next();
-    }
-  }
-  void failed(std::size_t index, const std::string& why) {
-    if (ready_ < users_ && !failed_) {
-      failed_ = true;
-      done_(Status(Error::kUnavailable, "xmpp user u" + std::to_string(index) + ": " + why));
-      return;
-    }
-    if (!closing_ && sink_.connection_lost) sink_.connection_lost(why);
-  }
-  Sink& sink() { return sink_; }
+        payload_(payload_text()) {}
   const std::string& domain() const { return domain_; }
   const std::string& password() const { return password_; }
 
  private:
-  void connect_next() {
-    const std::size_t i = next_++;
-    sessions_[i] = std::make_shared<XmppSession>(io_, *this, i);
-    sessions_[i]->start(endpoint_);
+  std::shared_ptr<XmppSession> make_session(asio::io_context& io, std::size_t index) override {
+    return std::make_shared<XmppSession>(io, *this, index);
+  }
+  void send_on(XmppSession& session, std::size_t, std::uint64_t id) override {
+    session.send_message(id, payload_);
   }
 
-  asio::io_context& io_;
-  asio::ip::tcp::endpoint endpoint_;
-  std::size_t users_;
   std::string domain_, password_, payload_;
-  std::vector<std::shared_ptr<XmppSession>> sessions_;
-  std::size_t next_ = 0, ready_ = 0;
-  bool failed_ = false, closing_ = false;
-  std::function<void(Status)> done_;
 };
 
 XmppSession::XmppSession(asio::io_context& io, XmppAdapter& owner, std::size_t index)
