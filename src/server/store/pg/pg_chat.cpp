@@ -169,6 +169,20 @@ Result<v1::Message> PgServerStore::append_message(v1::Message message) {
   return message;
 }
 
+Result<pg::PgResult> PgServerStore::run_log_insert(const std::string& sql, std::uint64_t key,
+                                                   const v1::LogEntry& entry) {
+  const int kind = static_cast<int>(entry.kind_case());
+  if (entry.has_message()) {
+    return db_.run(sql, i64(key), entry.created_at_ms(), kind, i64(entry.message().message_id()),
+                   nullptr);
+  }
+  v1::LogEntry payload = entry;
+  payload.clear_user_seq();
+  payload.clear_created_at_ms();
+  const std::string bytes = payload.SerializeAsString();
+  return db_.run(sql, i64(key), entry.created_at_ms(), kind, nullptr, Bytes{bytes});
+}
+
 // The user's next user_seq under the user row's lock, and the entry, in one statement.
 // Messages are stored once; a message entry refers to its row.
 Result<v1::LogEntry> PgServerStore::append_log(std::uint64_t user_id, v1::LogEntry entry) {
@@ -177,18 +191,7 @@ Result<v1::LogEntry> PgServerStore::append_log(std::uint64_t user_id, v1::LogEnt
       "INSERT INTO user_log (user_id, user_seq, created_at, kind, message_id, payload) "
       "SELECT $1::bigint, h.log_head, $2::bigint, $3::smallint, $4::bigint, $5::bytea FROM h "
       "RETURNING user_seq";
-  const int kind = static_cast<int>(entry.kind_case());
-  Result<pg::PgResult> r = Status(Error::kInternal, "unset");
-  if (entry.has_message()) {
-    r = db_.run(sql, i64(user_id), entry.created_at_ms(), kind,
-                i64(entry.message().message_id()), nullptr);
-  } else {
-    v1::LogEntry payload = entry;
-    payload.clear_user_seq();
-    payload.clear_created_at_ms();
-    const std::string bytes = payload.SerializeAsString();
-    r = db_.run(sql, i64(user_id), entry.created_at_ms(), kind, nullptr, Bytes{bytes});
-  }
+  auto r = run_log_insert(sql, user_id, entry);
   if (!r.ok()) return r.status();
   if (r->empty()) return Status(Error::kNotFound, "no such user");
   entry.set_user_seq(u64(r->int64(0, 0)));

@@ -58,18 +58,7 @@ Result<std::vector<std::pair<std::uint64_t, std::uint64_t>>> PgServerStore::appe
       "payload) SELECT id, log_head, $2::bigint, $3::smallint, $4::bigint, $5::bytea "
       "FROM bumped RETURNING user_id) "
       "SELECT b.id, b.log_head, (SELECT count(*) FROM written) FROM bumped b";
-  const int kind = static_cast<int>(entry.kind_case());
-  Result<pg::PgResult> r = Status(Error::kInternal, "unset");
-  if (entry.has_message()) {
-    r = db_.run(sql, i64(conversation_id), entry.created_at_ms(), kind,
-                i64(entry.message().message_id()), nullptr);
-  } else {
-    v1::LogEntry payload = entry;
-    payload.clear_user_seq();
-    payload.clear_created_at_ms();
-    const std::string bytes = payload.SerializeAsString();
-    r = db_.run(sql, i64(conversation_id), entry.created_at_ms(), kind, nullptr, Bytes{bytes});
-  }
+  auto r = run_log_insert(sql, conversation_id, entry);
   if (!r.ok()) return r.status();
   std::vector<std::pair<std::uint64_t, std::uint64_t>> seqs;
   for (int i = 0; i < r->rows(); ++i) seqs.emplace_back(u64(r->int64(i, 0)), u64(r->int64(i, 1)));

@@ -133,6 +133,11 @@ class PgServerStore final : public ServerStore {
   Result<std::optional<std::uint64_t>> advance_marker(const std::string& sql,
                                                       std::uint64_t conversation_id,
                                                       std::uint64_t user_id, std::uint64_t seq);
+  /// Runs a user_log insert whose $2..$5 are the entry's created_at, kind, message id and
+  /// payload (a message entry refers to its row; any other entry is stored serialized) and
+  /// whose $1 is `key`.
+  Result<pg::PgResult> run_log_insert(const std::string& sql, std::uint64_t key,
+                                      const v1::LogEntry& entry);
 
   pg::PgConnection db_;
   bool in_batch_ = false;
