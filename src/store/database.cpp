@@ -222,10 +222,6 @@ Result<Database> Database::open(const std::string& path, const OpenOptions& opti
   if (options.cache_kib != 0) {
     WECHAT_TRY(exec_literal(db, fmt::format("PRAGMA cache_size = -{}", options.cache_kib).c_str()));
   }
-  if (options.wal_autocheckpoint_pages != 0) {
-    WECHAT_TRY(exec_literal(
-        db, fmt::format("PRAGMA wal_autocheckpoint = {}", options.wal_autocheckpoint_pages).c_str()));
-  }
 
   impl->logger.debug("opened database '{}' (journal_mode={})", path, journal);
   return Database(std::move(impl));

@@ -44,11 +44,6 @@ struct OpenOptions {
   /// (2 MiB). A server that reads its hot pages through the OS cache pays a pread per page.
   std::size_t cache_kib = 0;
 
-  /// WAL pages after which a commit checkpoints the log into the database; 0 keeps SQLite's
-  /// default (1000). Larger means fewer, larger checkpoints (pages rewritten in between are
-  /// copied once, and there are fewer syncs) for a larger WAL file and a longer recovery.
-  std::size_t wal_autocheckpoint_pages = 0;
-
   /// Most statements `prepare_cached` keeps (least recently used evicted first); 0 disables
   /// the cache. Default: 64.
   std::size_t statement_cache_capacity = 64;

@@ -9,6 +9,7 @@
 #include "server/store/server_store.h"
 #include "store/database.h"
 #include "store/migrations.h"
+#include "store/wal_checkpointer.h"
 
 namespace wechat::server {
 
@@ -124,6 +125,8 @@ class SqliteServerStore final : public ServerStore {
                                                       std::uint64_t user_id, std::uint64_t seq);
 
   store::Database db_;
+  /// Copies the log into the database off the store thread (file databases only).
+  std::unique_ptr<store::WalCheckpointer> checkpointer_;
 };
 
 /// The schema migrations of the server database (sqlite_schema.cpp).

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: MIT
+#include "store/wal_checkpointer.h"
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <thread>
+
+#include "support/temp_dir.h"
+
+using wechat::Error;
+using wechat::store::Database;
+using wechat::store::WalCheckpointer;
+using wechat::testing::TempDir;
+
+namespace {
+
+constexpr std::size_t kPageBytes = 4096;
+
+Database open_ok(const std::string& path) {
+  auto db = Database::open(path);
+  REQUIRE_MESSAGE(db.ok(), db.status().to_string());
+  return std::move(db).value();
+}
+
+/// One transaction adding `rows` rows of 1 KiB (about a page per four rows).
+void write_rows(Database& db, int rows) {
+  REQUIRE(db.exec("BEGIN").ok());
+  {
+    auto insert = db.prepare_cached("INSERT INTO t (v) VALUES (randomblob(1024))");
+    REQUIRE(insert.ok());
+    for (int i = 0; i < rows; ++i) REQUIRE((*insert)->run().ok());
+  }
+  REQUIRE(db.exec("COMMIT").ok());
+}
+
+std::int64_t count_rows(Database& db) {
+  auto st = db.prepare("SELECT count(*) FROM t");
+  REQUIRE(st.ok());
+  auto n = st->query_int64();
+  REQUIRE(n.ok());
+  REQUIRE(n->has_value());
+  return **n;
+}
+
+template <typename Pred>
+bool eventually(Pred pred) {
+  for (int i = 0; i < 1000; ++i) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return pred();
+}
+
+}  // namespace
+
+TEST_CASE("wal checkpointer: refuses an in-memory database and thresholds in the wrong order") {
+  Database memory = open_ok(":memory:");
+  auto in_memory = WalCheckpointer::attach(memory, {});
+  REQUIRE_FALSE(in_memory.ok());
+  CHECK(in_memory.status().code() == Error::kInvalidArgument);
+
+  TempDir dir;
+  Database db = open_ok(dir.file("a.db"));
+  auto inverted = WalCheckpointer::attach(db, {100, 100});
+  REQUIRE_FALSE(inverted.ok());
+  CHECK(inverted.status().code() == Error::kInvalidArgument);
+}
+
+TEST_CASE("wal checkpointer: the log is copied in the background and starts over, nothing lost") {
+  TempDir dir;
+  const std::string path = dir.file("a.db");
+  Database db = open_ok(path);
+  REQUIRE(db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)").ok());
+  auto checkpointer = WalCheckpointer::attach(db, {1000, 100000});
+  REQUIRE_MESSAGE(checkpointer.ok(), checkpointer.status().to_string());
+
+  // 2,000 transactions of ~5 frames with short pauses: about ten times the threshold in all.
+  for (int i = 0; i < 2000; ++i) {
+    write_rows(db, 8);
+    if (i % 20 == 19) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  CHECK(eventually([&] { return (*checkpointer)->background_checkpoints() > 0; }));
+  // The commits finished what the thread had copied, and the log started over: without that it
+  // would hold every frame written (~11,000, 44 MiB).
+  CHECK((*checkpointer)->inline_checkpoints() > 0);
+  const auto wal_bytes = std::filesystem::file_size(path + "-wal");
+  CHECK(wal_bytes < 2500 * kPageBytes);
+  CHECK(count_rows(db) == 16000);
+
+  // Another connection sees it all, and the file is sound.
+  Database reader = open_ok(path);
+  CHECK(count_rows(reader) == 16000);
+  auto check = reader.prepare("PRAGMA integrity_check");
+  REQUIRE(check.ok());
+  REQUIRE(*check->step());
+  CHECK(check->text(0) == "ok");
+}
+
+TEST_CASE("wal checkpointer: a writer that outruns it checkpoints inline at the upper bound") {
+  TempDir dir;
+  const std::string path = dir.file("a.db");
+  Database db = open_ok(path);
+  REQUIRE(db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)").ok());
+  write_rows(db, 4);
+  // A reader parked on an old snapshot keeps every checkpoint from copying past it, so the
+  // log only grows.
+  Database reader = open_ok(path);
+  REQUIRE(reader.exec("BEGIN").ok());
+  CHECK(count_rows(reader) == 4);
+
+  auto checkpointer = WalCheckpointer::attach(db, {16, 200});
+  REQUIRE(checkpointer.ok());
+  for (int i = 0; i < 150; ++i) write_rows(db, 8);
+  CHECK((*checkpointer)->inline_checkpoints() > 0);
+  CHECK(count_rows(reader) == 4);  // the snapshot is untouched
+  REQUIRE(reader.exec("COMMIT").ok());
+  CHECK(count_rows(reader) == 4 + 150 * 8);
+}
+
+TEST_CASE("wal checkpointer: once it is gone the writer checkpoints on its own again") {
+  TempDir dir;
+  Database db = open_ok(dir.file("a.db"));
+  REQUIRE(db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)").ok());
+  {
+    auto checkpointer = WalCheckpointer::attach(db, {16, 300});
+    REQUIRE(checkpointer.ok());
+    for (int i = 0; i < 50; ++i) write_rows(db, 8);
+  }
+  auto st = db.prepare("PRAGMA wal_autocheckpoint");
+  REQUIRE(st.ok());
+  auto pages = st->query_int64();
+  REQUIRE(pages.ok());
+  CHECK(**pages == 300);
+  for (int i = 0; i < 50; ++i) write_rows(db, 8);
+  CHECK(count_rows(db) == 800);
+}
