@@ -1,23 +1,21 @@
 // SPDX-License-Identifier: MIT
 // R2: the storage ceilings, with the exact schemas and PRAGMAs of the library.
 //
-//  r2_storage server ...: group-committed SendMessage transactions on the server schema
-//    (migrate_server_schema, opened by store::Database like SqliteServerStore::open does: WAL,
-//    synchronous NORMAL (D1) or FULL (D2), foreign_keys ON). Each message runs the statements
-//    the server runs for it, in the same order, as raw prepared sqlite3 statements:
-//      variant "exact": SAVEPOINT, duplicate check, recipient lookup, friendship check,
-//        conversation lookup, seq allocation, message insert, sender's read marker, and for
-//        both users log_head allocation + user_log insert, RELEASE;
-//      variant "writes": only the writes (seq, message, read marker, 2 x log).
-//    Batches of B messages per BEGIN IMMEDIATE ... COMMIT (the server's group commit).
+//  r2_storage server ...: group-committed SendMessage transactions on the server's own store
+//    (SqliteServerStore::open: its schema, PRAGMAs, page cache and background checkpoints;
+//    synchronous NORMAL (D1) or FULL (D2)). Each message makes the store calls the server's
+//    SendMessage makes, in the same order, so the reference cannot drift from the server:
+//      variant "exact": savepoint, duplicate check (message_by_client_id), direct_route,
+//        append_message, append_log for the recipient and the sender, release;
+//      variant "writes": only append_message and the two append_log calls.
+//    Batches of B messages per begin_batch ... commit_batch (the server's group commit).
 //  r2_storage client ...: the W4 reference: N message log entries applied to a fresh client
 //    store (ClientStore::apply) in pages of the SDK's sync page size.
-#include <sqlite3.h>
-
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -25,7 +23,6 @@
 #include "client/store/client_store.h"
 #include "results.h"
 #include "server/store/sqlite_server_store.h"
-#include "store/database.h"
 
 using namespace wechat;  // NOLINT(google-build-using-namespace): a small tool
 
@@ -44,50 +41,6 @@ void check(const Status& s, const char* what) {
   if (!s.ok()) die(std::string(what) + ": " + s.to_string());
 }
 
-struct Stmt {
-  sqlite3_stmt* st = nullptr;
-  Stmt(sqlite3* db, const char* sql) {
-    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, nullptr) != SQLITE_OK) {
-      die(std::string("prepare: ") + sqlite3_errmsg(db) + " in " + sql);
-    }
-  }
-  ~Stmt() { sqlite3_finalize(st); }
-  Stmt& i(int n, std::int64_t v) {
-    sqlite3_bind_int64(st, n, v);
-    return *this;
-  }
-  Stmt& blob(int n, const void* p, int len) {
-    sqlite3_bind_blob(st, n, p, len, SQLITE_STATIC);
-    return *this;
-  }
-  Stmt& text(int n, const std::string& s) {
-    sqlite3_bind_text(st, n, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
-    return *this;
-  }
-  /// Steps to the end; returns the first column of the first row (or -1).
-  std::int64_t run(sqlite3* db) {
-    std::int64_t first = -1;
-    for (;;) {
-      const int rc = sqlite3_step(st);
-      if (rc == SQLITE_ROW) {
-        if (first == -1) first = sqlite3_column_int64(st, 0);
-        continue;
-      }
-      if (rc != SQLITE_DONE) die(std::string("step: ") + sqlite3_errmsg(db));
-      break;
-    }
-    sqlite3_reset(st);
-    return first;
-  }
-};
-
-void exec(sqlite3* db, const char* sql) {
-  char* err = nullptr;
-  if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-    die(std::string(sql) + ": " + (err ? err : "?"));
-  }
-}
-
 std::vector<int> parse_list(const std::string& text) {
   std::vector<int> out;
   std::istringstream in(text);
@@ -100,120 +53,86 @@ int run_server(const std::string& dir, bool full, const std::vector<int>& batche
                int pairs, bool exact, const std::string& out, const std::string& labels) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  store::OpenOptions options;
-  options.synchronous = full ? store::OpenOptions::Sync::kFull : store::OpenOptions::Sync::kNormal;
-  options.statement_cache_capacity = 128;
-  auto opened = store::Database::open(dir + "/server.db", options);
+  server::SqliteServerStore::Options options;
+  options.path = dir + "/server.db";
+  options.synced = full;
+  auto opened = server::SqliteServerStore::open(options);
   if (!opened.ok()) die(opened.status().to_string());
-  store::Database database = std::move(*opened);
-  check(server::migrate_server_schema(database), "migrate");
-  sqlite3* db = database.raw();
+  server::ServerStore& store = **opened;
 
-  // Users 1..2P, pairs (2k-1, 2k) friends with a direct conversation k.
-  exec(db, "BEGIN");
-  {
-    Stmt user(db,
-              "INSERT INTO users (id, username, email, password_hash, created_at) "
-              "VALUES (?, ?, ?, 'x', 0)");
-    Stmt friendship(db, "INSERT INTO friendships (user_id, friend_id, since) VALUES (?, ?, 0)");
-    Stmt conv(db, "INSERT INTO conversations (id, kind, created_at) VALUES (?, 1, 0)");
-    Stmt direct(db,
-                "INSERT INTO direct_conversations (user_lo, user_hi, conversation_id) "
-                "VALUES (?, ?, ?)");
-    Stmt member(db, "INSERT INTO conversation_members (conversation_id, user_id) VALUES (?, ?)");
-    for (int u = 1; u <= 2 * pairs; ++u) {
-      const std::string name = "u" + std::to_string(u);
-      const std::string email = name + "@x";
-      user.i(1, u).text(2, name).text(3, email).run(db);
-    }
-    for (int k = 1; k <= pairs; ++k) {
-      const int a = 2 * k - 1, b = 2 * k;
-      friendship.i(1, a).i(2, b).run(db);
-      friendship.i(1, b).i(2, a).run(db);
-      conv.i(1, k).run(db);
-      direct.i(1, a).i(2, b).i(3, k).run(db);
-      member.i(1, k).i(2, a).run(db);
-      member.i(1, k).i(2, b).run(db);
-    }
+  // Users 1..2P, pairs (2k-1, 2k) friends with a direct conversation.
+  check(store.begin_batch(), "begin");
+  for (int u = 1; u <= 2 * pairs; ++u) {
+    server::UserRow user;
+    user.username = "u" + std::to_string(u);
+    user.email = user.username + "@x";
+    user.password_hash = "x";
+    if (!store.create_user(user).ok()) die("create_user");
   }
-  exec(db, "COMMIT");
+  std::vector<std::uint64_t> conversation_of(static_cast<std::size_t>(pairs) + 1);
+  for (int k = 1; k <= pairs; ++k) {
+    auto conversation = store.add_friendship(2 * k - 1, 2 * k, 0);
+    if (!conversation.ok()) die("add_friendship: " + conversation.status().to_string());
+    conversation_of[static_cast<std::size_t>(k)] = *conversation;
+  }
+  check(store.commit_batch(), "commit");
 
-  Stmt savepoint(db, "SAVEPOINT request");
-  Stmt release(db, "RELEASE request");
-  Stmt dup(db,
-           "SELECT m.id, m.conversation_id, m.seq, m.sender_id, m.recipient_id, m.client_msg_id, "
-           "m.server_time, m.text, c.kind, u.username FROM messages m JOIN conversations c ON "
-           "c.id = m.conversation_id JOIN users u ON u.id = m.sender_id WHERE m.sender_id = ? AND "
-           "m.client_msg_id = ?");
-  Stmt user_by_id(db,
-                  "SELECT id, username, email, password_hash, created_at, last_seen FROM "
-                  "users WHERE id = ?");
-  Stmt are_friends(db, "SELECT 1 FROM friendships WHERE user_id = ? AND friend_id = ?");
-  Stmt direct(db,
-              "SELECT conversation_id FROM direct_conversations WHERE user_lo = ? AND "
-              "user_hi = ?");
-  Stmt next_seq(db,
-                "UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ? RETURNING "
-                "last_seq");
-  Stmt insert_message(db,
-                      "INSERT INTO messages (conversation_id, seq, sender_id, recipient_id, "
-                      "client_msg_id, server_time, text) VALUES (?, ?, ?, ?, ?, ?, ?)");
-  Stmt read_marker(db,
-                   "UPDATE conversation_members SET read_seq = ? WHERE conversation_id = ? "
-                   "AND user_id = ? AND read_seq < ?");
-  Stmt log_head(db, "UPDATE users SET log_head = log_head + 1 WHERE id = ? RETURNING log_head");
-  Stmt insert_log(db,
-                  "INSERT INTO user_log (user_id, user_seq, created_at, kind, message_id, "
-                  "payload) VALUES (?, ?, ?, ?, ?, NULL)");
   const std::string text(100, 'x');
   std::uint64_t counter = 0;
+  auto must = [](const auto& result, const char* what) {
+    if (!result.ok()) die(std::string(what) + ": " + result.status().to_string());
+  };
 
   auto one_message = [&](std::uint64_t n) {
-    const int k = static_cast<int>(n % pairs) + 1;
-    const bool flip = (n / pairs) % 2 == 1;
-    const std::int64_t from = flip ? 2 * k : 2 * k - 1, to = flip ? 2 * k - 1 : 2 * k;
-    char cid[16] = {};
-    std::memcpy(cid, &n, 8);
-    const std::int64_t now = static_cast<std::int64_t>(n);
+    const std::uint64_t k = n % static_cast<std::uint64_t>(pairs) + 1;
+    const bool flip = (n / static_cast<std::uint64_t>(pairs)) % 2 == 1;
+    const std::uint64_t from = flip ? 2 * k : 2 * k - 1, to = flip ? 2 * k - 1 : 2 * k;
+    std::string cid(16, '\0');
+    std::memcpy(cid.data(), &n, 8);
+    const auto now = static_cast<std::int64_t>(n);
+    std::optional<std::uint64_t> conversation;
     if (exact) {
-      savepoint.run(db);
-      dup.i(1, from).blob(2, cid, 16).run(db);
-      user_by_id.i(1, to).run(db);
-      are_friends.i(1, from).i(2, to).run(db);
-      direct.i(1, std::min(from, to)).i(2, std::max(from, to)).run(db);
+      check(store.savepoint(), "savepoint");
+      auto earlier = store.message_by_client_id(from, cid);
+      must(earlier, "message_by_client_id");
+      auto route = store.direct_route(from, to);
+      must(route, "direct_route");
+      conversation = route->conversation_id;
+    } else {
+      conversation = conversation_of[k];
     }
-    const std::int64_t seq = next_seq.i(1, k).run(db);
-    insert_message.i(1, k)
-        .i(2, seq)
-        .i(3, from)
-        .i(4, to)
-        .blob(5, cid, 16)
-        .i(6, now)
-        .text(7, text)
-        .run(db);
-    const std::int64_t message_id = sqlite3_last_insert_rowid(db);
-    read_marker.i(1, seq).i(2, k).i(3, from).i(4, seq).run(db);
-    for (std::int64_t user : {to, from}) {
-      const std::int64_t user_seq = log_head.i(1, user).run(db);
-      insert_log.i(1, user).i(2, user_seq).i(3, now).i(4, 10).i(5, message_id).run(db);
-    }
-    if (exact) release.run(db);
+    if (!conversation) die("no conversation");
+    v1::Message m;
+    m.set_conversation_id(*conversation);
+    m.set_sender_id(from);
+    m.set_recipient_id(to);
+    m.set_client_msg_id(cid);
+    m.set_server_time_ms(now);
+    m.set_text(text);
+    m.set_kind(v1::CONVERSATION_KIND_DIRECT);
+    auto stored = store.append_message(std::move(m));
+    must(stored, "append_message");
+    v1::LogEntry entry;
+    entry.set_created_at_ms(now);
+    *entry.mutable_message() = std::move(*stored);
+    for (std::uint64_t user : {to, from}) must(store.append_log(user, entry), "append_log");
+    if (exact) check(store.release_savepoint(), "release");
   };
 
   for (int batch : batches) {
     // Warm up briefly, then measure.
     const double warm_end = now_s() + std::min(0.3, seconds / 4);
     while (now_s() < warm_end) {
-      exec(db, "BEGIN IMMEDIATE");
+      check(store.begin_batch(), "begin");
       for (int i = 0; i < batch; ++i) one_message(counter++);
-      exec(db, "COMMIT");
+      check(store.commit_batch(), "commit");
     }
     const double t0 = now_s();
     std::uint64_t messages = 0, commits = 0;
     while (now_s() - t0 < seconds) {
-      exec(db, "BEGIN IMMEDIATE");
+      check(store.begin_batch(), "begin");
       for (int i = 0; i < batch; ++i) one_message(counter++);
-      exec(db, "COMMIT");
+      check(store.commit_batch(), "commit");
       messages += static_cast<std::uint64_t>(batch);
       ++commits;
     }

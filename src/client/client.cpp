@@ -8,6 +8,7 @@
 
 #include "client/client_impl.h"
 #include "common/random.h"
+#include "common/thread_name.h"
 #include "proto/protobuf_logging.h"
 #include "transport/tls.h"
 
@@ -41,7 +42,10 @@ Status Client::Impl::init() {
   }
   WECHAT_ASSIGN_OR_RETURN(device_name_, load_device_name());
   work_.emplace(io_.get_executor());
-  thread_ = std::thread([this] { io_.run(); });
+  thread_ = std::thread([this] {
+    detail::set_thread_name("wechat-client");
+    io_.run();
+  });
   return {};
 }
 

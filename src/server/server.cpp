@@ -15,6 +15,7 @@
 
 #include "proto/protobuf_logging.h"
 #include "common/random.h"
+#include "common/thread_name.h"
 #include "server/cluster/node_registry.h"
 #include "server/cluster/redis_abuse_counter.h"
 #include "server/cluster/redis_client.h"
@@ -324,7 +325,10 @@ Status Server::Impl::start() {
   work_.emplace(io_.get_executor());
   sweep_timer_.emplace(io_);
   schedule_sweep();
-  for (unsigned i = 0; i < options_.io_threads; ++i) io_threads_.emplace_back([this] { io_.run(); });
+  for (unsigned i = 0; i < options_.io_threads; ++i) io_threads_.emplace_back([this] {
+      detail::set_thread_name("wechat-io");
+      io_.run();
+    });
   started_ = true;
   log_.info("listening on {}:{} ({})", options_.listen_host, port_,
             options_.plaintext ? "plaintext" : "TLS");

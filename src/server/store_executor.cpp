@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "common/random.h"
+#include "common/thread_name.h"
 #include "transport/frame_codec.h"
 
 namespace wechat::server {
@@ -46,7 +47,10 @@ void StoreExecutor::start() {
   std::lock_guard lock(mutex_);
   if (started_) return;
   started_ = true;
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] {
+    detail::set_thread_name("wechat-store");
+    loop();
+  });
 }
 
 void StoreExecutor::stop() {

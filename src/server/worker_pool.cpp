@@ -4,6 +4,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "common/thread_name.h"
+
 namespace wechat::server {
 
 WorkerPool::WorkerPool(unsigned threads, int nice) {
@@ -12,6 +14,7 @@ WorkerPool::WorkerPool(unsigned threads, int nice) {
     threads_.emplace_back([this, nice] {
       // Best effort: without the permission to change it, the thread runs at normal priority.
       (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), nice);
+      detail::set_thread_name("wechat-worker");
       io_.run();
     });
   }

@@ -3,6 +3,7 @@
 
 #include <sqlite3.h>
 
+#include "common/thread_name.h"
 #include "store/sqlite_error.h"
 
 namespace wechat::store {
@@ -27,7 +28,10 @@ Result<std::unique_ptr<WalCheckpointer>> WalCheckpointer::attach(Database& write
 
 WalCheckpointer::WalCheckpointer(sqlite3* writer, Database own, const Options& options)
     : writer_(writer), own_(std::move(own)), options_(options) {
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] {
+    detail::set_thread_name("wechat-wal");
+    loop();
+  });
   // Replaces the automatic checkpoint, which is itself a WAL hook.
   sqlite3_wal_hook(writer_, &WalCheckpointer::on_commit, this);
 }

@@ -82,6 +82,15 @@ struct SyncPage {
 ///
 /// @par Thread Safety
 /// Not thread-safe: one thread (the store thread) uses a store.
+/// What a log row keeps of an entry that is not a message: the entry without the position
+/// fields the row has columns for. (A message entry refers to its one message row instead.)
+inline std::string log_entry_payload(const v1::LogEntry& entry) {
+  v1::LogEntry payload = entry;
+  payload.clear_user_seq();
+  payload.clear_created_at_ms();
+  return payload.SerializeAsString();
+}
+
 class ServerStore {
  public:
   virtual ~ServerStore() = default;

@@ -42,44 +42,27 @@ void read_group(const store::Statement& st, v1::GroupInfo& g) {
 
 }  // namespace
 
-// The fan-out, set-based: one UPDATE allocates every member's next user_seq, one INSERT ... SELECT
-// writes every member's row, so a 500-member group costs two statement executions, not 1000.
-// A message entry refers to its one message row; any other entry is serialized once and the
-// same payload bytes go into every member's row. Only the store thread writes, inside the
-// batch transaction, so nothing changes log_head between the two statements.
+// The fan-out, set-based: one INSERT ... SELECT gives every member the next position of their
+// log (its head read through the primary key, as append_log does) and returns them, so a
+// 500-member group costs one statement execution, not 500. A message entry refers to its one
+// message row; any other entry is serialized once and the same payload bytes go into every
+// member's row. SQLite computes the SELECT in full before inserting (it reads the table it
+// writes), and every member appears once, so no row sees another's insert.
 Result<std::vector<std::pair<std::uint64_t, std::uint64_t>>>
 SqliteServerStore::append_log_to_members(std::uint64_t conversation_id, const v1::LogEntry& entry) {
-  std::vector<std::pair<std::uint64_t, std::uint64_t>> seqs;
-  {
-    WECHAT_ASSIGN_OR_RETURN(
-        auto st, db_.prepare_cached("UPDATE users SET log_head = log_head + 1 WHERE id IN "
-                                    "(SELECT user_id FROM conversation_members "
-                                    "WHERE conversation_id = ?) RETURNING id, log_head"));
-    WECHAT_TRY(st->bind(1, i64(conversation_id)));
-    for (;;) {
-      WECHAT_ASSIGN_OR_RETURN(bool row, st->step());
-      if (!row) break;
-      seqs.emplace_back(u64(st->int64(0)), u64(st->int64(1)));
-    }
-  }
   WECHAT_ASSIGN_OR_RETURN(
-      auto st, db_.prepare_cached("INSERT INTO user_log (user_id, user_seq, created_at, kind, "
-                                  "message_id, payload) SELECT m.user_id, u.log_head, ?2, ?3, ?4, "
-                                  "?5 FROM conversation_members m JOIN users u ON u.id = m.user_id "
-                                  "WHERE m.conversation_id = ?1"));
-  const int kind = static_cast<int>(entry.kind_case());
-  if (entry.has_message()) {
-    WECHAT_TRY(st->run(i64(conversation_id), entry.created_at_ms(), kind,
-                       i64(entry.message().message_id()), nullptr));
-  } else {
-    v1::LogEntry payload = entry;
-    payload.clear_user_seq();
-    payload.clear_created_at_ms();
-    WECHAT_TRY(st->run(i64(conversation_id), entry.created_at_ms(), kind, nullptr,
-                       store::Blob{payload.SerializeAsString()}));
-  }
-  if (static_cast<std::size_t>(db_.changes()) != seqs.size()) {
-    return Status(Error::kStorage, "the log fan-out wrote an unexpected number of rows");
+      auto st,
+      db_.prepare_cached("INSERT INTO user_log (user_id, user_seq, created_at, kind, message_id, "
+                         "payload) SELECT m.user_id, (SELECT coalesce(max(l.user_seq), 0) + 1 "
+                         "FROM user_log l WHERE l.user_id = m.user_id), ?2, ?3, ?4, ?5 "
+                         "FROM conversation_members m WHERE m.conversation_id = ?1 "
+                         "RETURNING user_id, user_seq"));
+  WECHAT_TRY(bind_log_insert(*st, conversation_id, entry));
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> seqs;
+  for (;;) {
+    WECHAT_ASSIGN_OR_RETURN(bool row, st->step());
+    if (!row) break;
+    seqs.emplace_back(u64(st->int64(0)), u64(st->int64(1)));
   }
   return seqs;
 }

@@ -137,9 +137,16 @@ CREATE TABLE former_group_members (
 ) WITHOUT ROWID;
 )sql";
 
+// A user's log head is the newest user_seq of their log (the user_log primary key gives it):
+// keeping it in `users` as well cost a write to a scattered users page for every log entry.
+constexpr std::string_view kVersion3 = R"sql(
+ALTER TABLE users DROP COLUMN log_head;
+)sql";
+
 constexpr std::array kMigrations = {
     store::Migration{1, kVersion1},
     store::Migration{2, kVersion2},
+    store::Migration{3, kVersion3},
 };
 
 }  // namespace

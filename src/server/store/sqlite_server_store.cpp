@@ -218,7 +218,9 @@ Result<std::uint64_t> SqliteServerStore::sweep_expired(UnixMillis now) {
 }
 
 Result<std::uint64_t> SqliteServerStore::log_head(std::uint64_t user_id) {
-  WECHAT_ASSIGN_OR_RETURN(auto st, db_.prepare_cached("SELECT log_head FROM users WHERE id = ?"));
+  WECHAT_ASSIGN_OR_RETURN(
+      auto st, db_.prepare_cached("SELECT (SELECT coalesce(max(user_seq), 0) FROM user_log "
+                                  "WHERE user_id = u.id) FROM users u WHERE u.id = ?"));
   WECHAT_ASSIGN_OR_RETURN(auto head, st->query_int64(i64(user_id)));
   if (!head) return Status(Error::kNotFound, "no such user");
   return u64(*head);

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
-// The server schema's upgrade path: a database written by a v1 server opens under v2.
+// The server schema's upgrade path: a database written by a v1 server opens under the newest
+// version (v2 added groups, v3 reads log heads from the logs themselves).
 #include <doctest/doctest.h>
+
+#include <algorithm>
 
 #include "server/store/sqlite_server_store.h"
 #include "support/temp_dir.h"
@@ -8,7 +11,7 @@
 using namespace wechat;
 using namespace wechat::testing;
 
-TEST_CASE("schema: a version 1 database upgrades to version 2 and keeps its conversations") {
+TEST_CASE("schema: a version 1 database upgrades and keeps its conversations and log heads") {
   TempDir dir;
   const auto path = dir.file("server.db");
   {
@@ -58,6 +61,8 @@ TEST_CASE("schema: a version 1 database upgrades to version 2 and keeps its conv
   REQUIRE(sync.ok());
   REQUIRE(sync->entries.size() == 1);
   CHECK(sync->entries[0].message().text() == "from v1");
+  CHECK(sync->head_user_seq == 1);
+  CHECK(*store.log_head(1) == 1);
 
   // And the new tables work next to the old rows.
   auto group = store.create_group("after the upgrade", 1, "", 10);
@@ -69,5 +74,18 @@ TEST_CASE("schema: a version 1 database upgrades to version 2 and keeps its conv
   REQUIRE(info->has_value());
   CHECK((*info)->member_count() == 2);
   CHECK(store.conversations(2)->size() == 2);
+  // The logs go on from where the v1 server left them (users.log_head = 1).
+  v1::LogEntry entry;
+  entry.set_created_at_ms(11);
+  entry.mutable_group_event()->set_at_seq(1);
+  auto appended = store.append_log(2, entry);
+  REQUIRE(appended.ok());
+  CHECK(appended->user_seq() == 2);
+  auto fanned = store.append_log_to_members(*group, entry);
+  REQUIRE(fanned.ok());
+  std::sort(fanned->begin(), fanned->end());  // RETURNING has no defined order
+  CHECK(*fanned == std::vector<std::pair<std::uint64_t, std::uint64_t>>{{1, 2}, {2, 3}});
+  CHECK(*store.log_head(2) == 3);
+  CHECK_FALSE(store.log_head(99).ok());
   REQUIRE(store.commit_batch().ok());
 }

@@ -176,10 +176,7 @@ Result<pg::PgResult> PgServerStore::run_log_insert(const std::string& sql, std::
     return db_.run(sql, i64(key), entry.created_at_ms(), kind, i64(entry.message().message_id()),
                    nullptr);
   }
-  v1::LogEntry payload = entry;
-  payload.clear_user_seq();
-  payload.clear_created_at_ms();
-  const std::string bytes = payload.SerializeAsString();
+  const std::string bytes = log_entry_payload(entry);
   return db_.run(sql, i64(key), entry.created_at_ms(), kind, nullptr, Bytes{bytes});
 }
 
