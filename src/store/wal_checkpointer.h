@@ -49,6 +49,8 @@ class WalCheckpointer {
   WalCheckpointer(const WalCheckpointer&) = delete;
   WalCheckpointer& operator=(const WalCheckpointer&) = delete;
 
+  /// The thread's nice value.
+  static constexpr int kNice = 10;
   /// Frames a commit leaves for itself to copy.
   static constexpr std::size_t kTail = 256;
 
