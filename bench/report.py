@@ -534,6 +534,13 @@ def main():
           f"online {fmt(r['total_s'], 2)} s (of which the login answer {fmt(r['login_s'], 2)} s, "
           f"mostly the password hash), client process CPU {fmt(r['client_cpu_s'], 2)} s, "
           f"{r['message_events']:,} MessageReceived events.")
+        if "searchable_s" in r:
+            w("")
+            w(f"The search index trails the store (it is built after the sync, in chunks, and a "
+              f"search completes it first): every synced message was searchable "
+              f"{fmt(r['searchable_s'], 2)} s after the sync started (the first search found "
+              f"{r['search_found']} hit), client CPU including the index "
+              f"{fmt(r['client_cpu_with_index_s'], 2)} s.")
     w("")
 
     # ---------------------------------------------------------------- W5

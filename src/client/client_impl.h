@@ -158,6 +158,9 @@ class [[gnu::visibility("hidden")]] Client::Impl
   void start_sync();
   void sync_page(bool first);
   void apply_entries(const std::vector<v1::LogEntry>& entries);
+  /// Adds newly stored messages to the search index, a chunk per handler so that other work
+  /// runs in between (ClientStore::index_for_search); once a sync is done, or after a push.
+  void index_for_search_soon();
   void on_event(v1::Event&& event);
   void flush_outbox();
   void send_outboxed(const client::OutboxItem& item);
@@ -225,6 +228,7 @@ class [[gnu::visibility("hidden")]] Client::Impl
   std::chrono::milliseconds heartbeat_interval_{10000};
   bool syncing_ = false;
   bool sync_again_ = false;  ///< SyncNeeded arrived during a sync: run one more after it
+  bool indexing_ = false;    ///< An index_for_search_soon() chunk is queued
   std::uint64_t head_user_seq_ = 0;
   std::unordered_set<std::string> sending_;  ///< client_msg_ids on the wire now.
 };

@@ -83,6 +83,7 @@ void Client::Impl::sync_page(bool first) {
     syncing_ = false;
     set_state(ConnectionState::kOnline);
     flush_outbox();
+    index_for_search_soon();
     // Pushes raced ahead of the snapshot, or the server said pushes were lost meanwhile.
     if (position < head_user_seq_ || std::exchange(sync_again_, false)) start_sync();
   });
@@ -108,6 +109,26 @@ void Client::Impl::apply_entries(const std::vector<v1::LogEntry>& entries) {
     if (authenticated_) send_now(std::move(r), [](Result<v1::Response>) {});
   }
   if (result->gap) start_sync();
+  // While syncing, the index waits for the sync to end (a chunk per page would only slow it).
+  if (!syncing_ && !result->events.empty()) index_for_search_soon();
+}
+
+void Client::Impl::index_for_search_soon() {
+  if (indexing_) return;
+  indexing_ = true;
+  post([this] {
+    indexing_ = false;
+    auto s = store();
+    if (!s.ok()) return;
+    constexpr std::size_t kChunk = 2000;
+    auto indexed = (*s)->index_for_search(kChunk);
+    if (!indexed.ok()) {
+      // search() retries it (it completes the index first) and so does the next sync.
+      log_.warn("could not index messages for search: {}", indexed.status().to_string());
+      return;
+    }
+    if (*indexed == kChunk) index_for_search_soon();
+  });
 }
 
 void Client::Impl::on_event(v1::Event&& event) {

@@ -57,24 +57,6 @@ Result<std::vector<Message>> page(store::Database& db, ConversationId id, UserId
   return out;
 }
 
-// Characters, not bytes: the trigram tokenizer works on Unicode characters.
-std::size_t utf8_length(std::string_view s) {
-  return static_cast<std::size_t>(std::count_if(
-      s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
-}
-
-// `text` as one FTS5 phrase: in double quotes, with inner double quotes doubled, so that no
-// user text is ever read as FTS5 query syntax (AND, NEAR, column filters, '*').
-std::string fts_phrase(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-  return out;
-}
-
 }  // namespace
 
 Result<std::vector<Friend>> ClientStore::friends() {
@@ -233,33 +215,6 @@ Result<std::vector<Message>> ClientStore::messages_with(UserId peer, std::uint64
   std::lock_guard lock(mu_);
   WECHAT_ASSIGN_OR_RETURN(ConversationId id, internal::conversation_id_with(db_, peer));
   return page(db_, id, peer, false, before_seq, limit);
-}
-
-Result<std::vector<Message>> ClientStore::search(const std::string& text, std::uint32_t limit) {
-  std::vector<Message> out;
-  const std::size_t length = utf8_length(text);
-  if (length == 0 || limit == 0) return out;
-  std::lock_guard lock(mu_);
-  if (length >= 3) {
-    // The trigram index; the tokenizer folds case, so "HELLO" finds "hello".
-    WECHAT_ASSIGN_OR_RETURN(
-        auto st, db_.prepare_cached(std::string(kMessageSelect) +
-                                    "WHERE m.id IN (SELECT rowid FROM message_search WHERE "
-                                    "message_search MATCH ?) "
-                                    "ORDER BY m.time_ms DESC, m.id DESC LIMIT ?"));
-    WECHAT_TRY(st->bind_all(fts_phrase(text), limit));
-    WECHAT_TRY(internal::read_messages(*st, out));
-  } else {
-    // Shorter than a trigram: the index cannot serve it (SQLite 3.40 answers MATCH and LIKE with
-    // nothing), so scan. lower() folds ASCII only, as the index does for these queries' needs.
-    WECHAT_ASSIGN_OR_RETURN(auto st,
-                            db_.prepare_cached(std::string(kMessageSelect) +
-                                               "WHERE instr(lower(m.text), lower(?)) > 0 "
-                                               "ORDER BY m.time_ms DESC, m.id DESC LIMIT ?"));
-    WECHAT_TRY(st->bind_all(text, limit));
-    WECHAT_TRY(internal::read_messages(*st, out));
-  }
-  return out;
 }
 
 }  // namespace wechat::client

@@ -125,9 +125,21 @@ CREATE TABLE group_members (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<store::Migration, 2> kMigrations = {{
+// The search index trails the messages (docs/client-store-schema.md, "Search"): messages above
+// `indexed_up_to` are not in message_search yet. A database written before this version has
+// every message indexed.
+constexpr std::string_view kVersion3 = R"sql(
+CREATE TABLE search_progress (
+  id            INTEGER PRIMARY KEY CHECK (id = 1),
+  indexed_up_to INTEGER NOT NULL
+);
+INSERT INTO search_progress (id, indexed_up_to) SELECT 1, coalesce(max(id), 0) FROM messages;
+)sql";
+
+constexpr std::array<store::Migration, 3> kMigrations = {{
     {1, kVersion1},
     {2, kVersion2},
+    {3, kVersion3},
 }};
 
 }  // namespace

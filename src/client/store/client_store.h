@@ -203,9 +203,16 @@ class ClientStore {
   [[nodiscard]] Result<std::vector<Message>> messages_with(UserId peer, std::uint64_t before_seq,
                                                            std::uint32_t limit);
   /// Up to `limit` cached messages whose text contains `text` (case-insensitive for ASCII),
-  /// newest first (by time). 3 characters or more use the FTS5 trigram index; 1 or 2 (common in
-  /// Chinese) scan the messages. An empty `text` finds nothing.
+  /// newest first (by time). 3 characters or more use the FTS5 trigram index (completed first
+  /// with whatever index_for_search has not added yet); 1 or 2 (common in Chinese) scan the
+  /// messages. An empty `text` finds nothing.
   [[nodiscard]] Result<std::vector<Message>> search(const std::string& text, std::uint32_t limit);
+  /// Adds up to `max_rows` stored messages that the search index does not have yet, oldest
+  /// first, in one transaction, and returns how many (0: the index is complete). Storing a
+  /// message does not index it: the SDK calls this in chunks once a sync is done, so catching up
+  /// on a long log is not slowed by the index, and search() completes the index first, so no
+  /// search misses a stored message.
+  [[nodiscard]] Result<std::size_t> index_for_search(std::size_t max_rows);
 
  private:
   explicit ClientStore(store::Database db);
@@ -213,6 +220,9 @@ class ClientStore {
   Result<Message> queue_locked(store::Transaction& tx, UserId me, const std::string& my_username,
                                ConversationId conversation, UserId peer, ConversationKind kind,
                                const std::string& text, UnixMillis now);
+
+  /// REQUIRES: mu_ held, no transaction open.
+  Result<std::size_t> index_locked(std::size_t max_rows);
 
   std::mutex mu_;
   store::Database db_;  // Guarded by mu_.

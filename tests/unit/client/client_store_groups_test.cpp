@@ -513,5 +513,7 @@ PRAGMA user_version = 1;
   // And groups work in it from now on.
   apply(*store, {bob_created_team(2)});
   CHECK(must(store->groups()).size() == 1);
+  // Version 1 indexed its message as it stored it: nothing is left to index (version 3).
+  CHECK(must(store->index_for_search(10)) == 0);
   CHECK(must(store->search("before groups", 10)).size() == 1);
 }

@@ -858,6 +858,48 @@ TEST_CASE("client store: search finds Chinese text of one, two and more characte
   CHECK(must(store->search("和平的", 10)).empty());
 }
 
+namespace {
+/// How many times the search index holds the trigram "chu": once per indexed message of these
+/// tests, so a message missing from the index or indexed twice shows.
+std::int64_t indexed_chu(const std::string& path) {
+  auto db = must(store::Database::open(path, store::OpenOptions{}));
+  must_ok(db.exec("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, message_search, "
+                  "instance)"));
+  auto st = must(db.prepare("SELECT count(*) FROM temp.vocab WHERE term = 'chu'"));
+  return must(st.query_int64()).value_or(-1);
+}
+}  // namespace
+
+TEST_CASE("client store: the search index trails the messages and catches up in chunks") {
+  TempDir dir;
+  const auto path = dir.file("client.db");
+  auto store = open_store(path);
+  std::vector<v1::LogEntry> entries;
+  for (std::uint64_t i = 1; i <= 5; ++i) {
+    entries.push_back(message_entry(
+        i, wire_message(kWithBob, i, kBob, kMe, cid(i), "chunk " + std::to_string(i))));
+  }
+  apply(*store, entries);
+  // Stored, not indexed yet.
+  CHECK(indexed_chu(path) == 0);
+  CHECK(must(store->index_for_search(2)) == 2);
+  CHECK(must(store->index_for_search(2)) == 2);
+  CHECK(must(store->index_for_search(2)) == 1);
+  CHECK(must(store->index_for_search(2)) == 0);
+  CHECK(indexed_chu(path) == 5);
+
+  // A search completes the index itself first: nothing stored is ever missed.
+  apply(*store, {message_entry(6, wire_message(kWithBob, 6, kBob, kMe, cid(6), "chunk six"))});
+  must(store->enqueue(kMe, "alice", kBob, "chunk from the outbox", 9'000));
+  CHECK(must(store->search("chunk", 10)).size() == 7);
+  CHECK(must(store->index_for_search(100)) == 0);
+  CHECK(indexed_chu(path) == 7);
+  // A message stored again (a history page repeating a synced one) is not indexed twice.
+  apply(*store, {message_entry(7, wire_message(kWithBob, 6, kBob, kMe, cid(6), "chunk six"))});
+  CHECK(must(store->index_for_search(100)) == 0);
+  CHECK(indexed_chu(path) == 7);
+}
+
 TEST_CASE("client store: search text is never read as FTS5 query syntax") {
   TempDir dir;
   auto store = open_store(dir.file("client.db"));
