@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <doctest/doctest.h>
 
+#include "store/database.h"
 #include "support/client_harness.h"
 
 using namespace wechat;
@@ -38,4 +39,21 @@ TEST_CASE("sync: 10,000 messages sync into a fresh local store, each once") {
   auto newest = fresh->messages((*conversations)[0].id, 0, 1);
   REQUIRE(newest.ok());
   CHECK(newest->at(0).text == "message 9999");
+
+  // The search index is built after the sync, in the background, without a search asking for
+  // it: the store file on disk shows every message indexed soon after.
+  const auto db_path = fresh.data_dir() + "/" + std::to_string(bob.id) + "/client.db";
+  auto indexed_behind = [&]() -> std::int64_t {
+    auto db = store::Database::open(db_path, store::OpenOptions{});
+    if (!db.ok()) return -1;
+    auto st = db->prepare("SELECT (SELECT max(id) FROM messages) - indexed_up_to "
+                          "FROM search_progress");
+    if (!st.ok()) return -1;
+    auto behind = st->query_int64();
+    return behind.ok() && behind->has_value() ? **behind : -1;
+  };
+  CHECK(fresh.wait_until([&] { return indexed_behind() == 0; }, 30s));
+  auto found = fresh->search_messages("message 9999", 5);
+  REQUIRE(found.ok());
+  CHECK(found->size() == 1);
 }
