@@ -78,6 +78,7 @@ int main(int argc, char** argv) {
   std::string listen = "127.0.0.1:7600";
   std::string log_level = "info";
   std::string durability = "written";
+  std::string store_thread = "auto";
   options.data_dir = "wechat-data";
 
   app.add_option("--listen", listen, "Address to listen on, HOST:PORT (port 0 picks one)")
@@ -110,6 +111,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--io-threads", options.io_threads, "Network threads")
       ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  app.add_option("--store-thread", store_thread,
+                 "Where the SQLite store runs: own (a thread of its own), io (on the network "
+                 "thread), auto (io when the process may use one CPU only, --io-threads is 1 and "
+                 "--durability is written)")
+      ->check(CLI::IsMember({"auto", "own", "io"}))
       ->capture_default_str();
   app.add_option("--max-connections", options.max_connections,
                  "Most connections held at once (the open-file limit must allow them)")
@@ -176,6 +183,9 @@ int main(int argc, char** argv) {
   options.log.sink = stderr_sink();
   options.durability =
       durability == "synced" ? wechat::Durability::kSynced : wechat::Durability::kWritten;
+  options.store_thread = store_thread == "own"  ? wechat::ServerOptions::StoreThread::kOwnThread
+                         : store_thread == "io" ? wechat::ServerOptions::StoreThread::kIoThread
+                                                : wechat::ServerOptions::StoreThread::kAuto;
 
   // Block the stop signals in every thread; the main thread waits for them below.
   sigset_t stop_signals;

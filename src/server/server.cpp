@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "wechat/server.h"
 
+#include <sched.h>
+
 #include <algorithm>
 
 #include <asio/executor_work_guard.hpp>
@@ -52,6 +54,14 @@ void wait_for_callback(const std::function<void(std::function<void()>)>& start) 
   start([finished] { finished->set_value(); });
   (void)future.wait_for(kClusterPatience);
 }
+
+/// True when the scheduler may run this process on one CPU only (taskset, a cpuset).
+bool one_cpu_allowed() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return false;
+  return CPU_COUNT(&set) == 1;
+}
 }  // namespace
 
 // Hidden: a nested class would otherwise inherit Server's WECHAT_API and export its internals.
@@ -71,6 +81,8 @@ class [[gnu::visibility("hidden")]] Server::Impl {
   Status prepare_tls();
   Status prepare_mailer();
   Status check_cluster_options() const;
+  /// Resolves ServerOptions::store_thread: true to run the store's batches on the I/O thread.
+  Result<bool> store_on_io_thread() const;
   /// The PushRouter: local, or (with a redis_url) the cluster's, with its Redis client.
   Status prepare_router();
   void start_cluster();
@@ -266,6 +278,24 @@ void Server::Impl::start_cluster() {
             registry_->self().host, registry_->self().port);
 }
 
+Result<bool> Server::Impl::store_on_io_thread() const {
+  using StoreThread = ServerOptions::StoreThread;
+  const bool possible = options_.io_threads == 1 && options_.store_url.empty();
+  switch (options_.store_thread) {
+    case StoreThread::kOwnThread:
+      return false;
+    case StoreThread::kIoThread:
+      if (!possible) {
+        return Status(Error::kInvalidArgument,
+                      "store_thread kIoThread needs io_threads = 1 and the embedded store");
+      }
+      return true;
+    case StoreThread::kAuto:
+      break;
+  }
+  return possible && options_.durability == Durability::kWritten && one_cpu_allowed();
+}
+
 Status Server::Impl::start() {
   if (options_.data_dir.empty()) return Status(Error::kInvalidArgument, "data_dir is required");
   if (options_.io_threads == 0 || options_.worker_threads == 0) {
@@ -284,6 +314,7 @@ Status Server::Impl::start() {
   fs::permissions(options_.data_dir, fs::perms::owner_all, fs::perm_options::replace, ec);
 
   WECHAT_TRY(check_cluster_options());
+  WECHAT_ASSIGN_OR_RETURN(const bool store_on_io, store_on_io_thread());
   WECHAT_TRY(prepare_tls());
   WECHAT_TRY(prepare_mailer());
   WECHAT_TRY(prepare_router());
@@ -319,7 +350,7 @@ Status Server::Impl::start() {
       io_, listen, [this](std::shared_ptr<transport::Connection> c) { on_accept(std::move(c)); });
   WECHAT_ASSIGN_OR_RETURN(port_, listener_->start());
 
-  store_->attach_io(io_.get_executor());
+  store_->attach_io(io_.get_executor(), store_on_io);
   store_->start();
   start_cluster();
   work_.emplace(io_.get_executor());
@@ -330,8 +361,9 @@ Status Server::Impl::start() {
       io_.run();
     });
   started_ = true;
-  log_.info("listening on {}:{} ({})", options_.listen_host, port_,
-            options_.plaintext ? "plaintext" : "TLS");
+  log_.info("listening on {}:{} ({}; store on {})", options_.listen_host, port_,
+            options_.plaintext ? "plaintext" : "TLS",
+            store_on_io ? "the I/O thread" : "its own thread");
   return {};
 }
 

@@ -31,10 +31,11 @@ StoreExecutor::StoreExecutor(std::unique_ptr<ServerStore> store, PushRouter& rou
 
 StoreExecutor::~StoreExecutor() { stop(); }
 
-void StoreExecutor::attach_io(asio::any_io_executor io) {
+void StoreExecutor::attach_io(asio::any_io_executor io, bool run_on_io) {
   std::lock_guard lock(mutex_);
   completions_.emplace(asio::make_strand(io));
   io_.emplace(std::move(io));
+  run_on_io_ = run_on_io;
 }
 
 void StoreExecutor::detach_io() {
@@ -102,14 +103,30 @@ void StoreExecutor::submit(Job job) {
 }
 
 void StoreExecutor::flush_staged() {
+  std::vector<Job> batch;
   {
     std::lock_guard lock(mutex_);
     flush_posted_ = false;
     if (staged_.empty()) return;  // stop() took them
-    for (auto& job : staged_) queue_.push_back(std::move(job));
-    staged_.clear();
+    if (run_on_io_) {
+      batch.swap(staged_);
+    } else {
+      for (auto& job : staged_) queue_.push_back(std::move(job));
+      staged_.clear();
+    }
   }
-  wake_.notify_one();
+  if (batch.empty()) {
+    wake_.notify_one();
+    return;
+  }
+  // Everything read in this round of I/O, as one batch, here and now.
+  for (std::size_t first = 0; first < batch.size(); first += max_batch_) {
+    std::vector<Job> part;
+    const std::size_t last = std::min(batch.size(), first + max_batch_);
+    part.reserve(last - first);
+    for (std::size_t i = first; i < last; ++i) part.push_back(std::move(batch[i]));
+    run_batch(part);
+  }
 }
 
 void StoreExecutor::loop() {
@@ -178,6 +195,7 @@ Status StoreExecutor::execute(std::vector<Job>& jobs, std::size_t first, std::si
 }
 
 void StoreExecutor::run_batch(std::vector<Job>& jobs) {
+  std::lock_guard store_lock(store_mutex_);
   std::vector<Effects> effects(jobs.size());
   bool conflict = false;
   Status status = execute(jobs, 0, jobs.size(), effects, conflict);

@@ -88,8 +88,11 @@ class StoreExecutor {
                 std::size_t max_batch = 1024);
   ~StoreExecutor();
 
-  /// Stages submissions and runs completions on `io` (see above). Call before start().
-  void attach_io(asio::any_io_executor io);
+  /// Stages submissions and runs completions on `io` (see above). With `run_on_io`, the staged
+  /// batches run right there, on the I/O thread that flushes them, instead of on the store
+  /// thread (which then only runs what stop() finds queued): for an `io` run by ONE thread, on a
+  /// machine where the two threads could not run at once. Call before start().
+  void attach_io(asio::any_io_executor io, bool run_on_io = false);
   /// Forgets the I/O executor; call once its threads have stopped and before it is destroyed
   /// (the completion strand must not outlive the io_context's strand service).
   void detach_io();
@@ -137,6 +140,10 @@ class StoreExecutor {
   std::vector<Job> staged_;     ///< Submitted from the I/O side, not yet visible to the store thread.
   bool flush_posted_ = false;   ///< A flush_staged() handler is queued on io_.
   std::optional<asio::any_io_executor> io_;
+  bool run_on_io_ = false;
+  /// Held while a batch uses the store: with run_on_io_, the I/O thread and the store thread
+  /// (at stop) may each run one.
+  std::mutex store_mutex_;
   /// Serialises batch completions on the I/O threads: pushes stay in commit order.
   std::optional<asio::strand<asio::any_io_executor>> completions_;
   bool stopping_ = false;
