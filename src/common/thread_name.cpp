@@ -5,8 +5,6 @@
 
 namespace wechat::detail {
 
-void set_thread_name(const char* name) noexcept {
-  (void)pthread_setname_np(pthread_self(), name);
-}
+void set_thread_name(const char* name) noexcept { (void)pthread_setname_np(pthread_self(), name); }
 
 }  // namespace wechat::detail

@@ -25,7 +25,8 @@ Result<std::unique_ptr<WalCheckpointer>> WalCheckpointer::attach(Database& write
   own_options.statement_cache_capacity = 0;
   own_options.logger = writer.logger();
   WECHAT_ASSIGN_OR_RETURN(Database own, Database::open(file, own_options));
-  return std::unique_ptr<WalCheckpointer>(new WalCheckpointer(writer.raw(), std::move(own), options));
+  return std::unique_ptr<WalCheckpointer>(
+      new WalCheckpointer(writer.raw(), std::move(own), options));
 }
 
 WalCheckpointer::WalCheckpointer(sqlite3* writer, Database own, const Options& options)
@@ -66,8 +67,8 @@ int WalCheckpointer::on_commit(void* self_ptr, sqlite3* db, const char* schema, 
     // The thread has copied nearly all of it (or has fallen far behind): this commit copies
     // the rest, which lets the next transaction start the log over. A PASSIVE checkpoint that
     // finds the thread at work returns BUSY; the next commit asks again.
-    const int rc = sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr,
-                                             nullptr);
+    const int rc =
+        sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     if (rc == SQLITE_OK) {
       self->inline_.fetch_add(1, std::memory_order_relaxed);
       self->copied_frames_.store(0, std::memory_order_release);
@@ -102,8 +103,8 @@ void WalCheckpointer::loop() {
       background_.fetch_add(1, std::memory_order_relaxed);
       copied_frames_.store(static_cast<std::size_t>(copied_frames), std::memory_order_release);
     } else if ((rc & 0xff) != SQLITE_BUSY) {
-      own_.logger().warn("{}", sqlite_status(own_.raw(), rc, "background WAL checkpoint failed")
-                                   .to_string());
+      own_.logger().warn(
+          "{}", sqlite_status(own_.raw(), rc, "background WAL checkpoint failed").to_string());
     }
     // The writer has kept adding meanwhile; the next commit past the threshold asks again, and
     // a checkpoint that caught up lets the writer start the log over.

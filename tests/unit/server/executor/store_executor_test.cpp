@@ -63,8 +63,7 @@ struct Fixture {
         executor->submit(std::move(job));
       }
     });
-    REQUIRE(all_done.get_future().wait_for(std::chrono::seconds(10)) ==
-            std::future_status::ready);
+    REQUIRE(all_done.get_future().wait_for(std::chrono::seconds(10)) == std::future_status::ready);
     return ran_on;
   }
 
@@ -78,7 +77,8 @@ struct Fixture {
 
 }  // namespace
 
-TEST_CASE("store executor: on its own thread, a round of requests is one batch off the I/O thread") {
+TEST_CASE(
+    "store executor: on its own thread, a round of requests is one batch off the I/O thread") {
   Fixture f(false);
   const auto ran_on = f.run_jobs(50);
   for (const auto& id : ran_on) CHECK(id != f.io_thread_id);
