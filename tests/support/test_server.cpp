@@ -19,6 +19,17 @@ TestServer::TestServer(Tweak tweak)
 
 TestServer::~TestServer() { stop(); }
 
+Status try_start_server(const std::function<void(ServerOptions&)>& tweak) {
+  TempDir dir;
+  ServerOptions options;
+  options.data_dir = dir.path().string();
+  options.listen_port = 0;
+  options.plaintext = true;
+  tweak(options);
+  auto server = Server::start(options);
+  return server.ok() ? Status() : server.status();
+}
+
 TestServer::Tweak& TestServer::default_tweak() {
   static Tweak tweak;
   return tweak;

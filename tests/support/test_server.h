@@ -13,6 +13,10 @@
 
 namespace wechat::testing {
 
+/// Starts (and at once stops) a wechat::Server with default options, a fresh data directory,
+/// port 0 and plaintext, changed by `tweak`: how option checks are tested.
+Status try_start_server(const std::function<void(ServerOptions&)>& tweak);
+
 /// A real wechat::Server on 127.0.0.1, port 0, plaintext, in a temporary data directory, with
 /// the development mailer and a cheap password hash. Restartable on the same directory.
 class TestServer {
