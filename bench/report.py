@@ -435,8 +435,8 @@ def main():
         w("The server's batch size could not be measured (no uprobe support); R2 is given "
           "for a range of batch sizes.")
     w("")
-    w("**R2, server schema** (`r2_storage server`): SendMessage transactions on the exact "
-      "schema and PRAGMAs, raw prepared statements, one core:")
+    w("**R2, server schema** (`r2_storage server`): SendMessage transactions through the "
+      "server's own store (`SqliteServerStore`: its schema, PRAGMAs and store calls), one core:")
     w("")
     w("| synchronous | variant | batch | msgs/s | µs/msg | commits/s | runs |")
     w("|---|---|---|---|---|---|---|")
