@@ -12,14 +12,12 @@ namespace wechat::store {
 
 Result<std::unique_ptr<WalCheckpointer>> WalCheckpointer::attach(Database& writer,
                                                                  const Options& options) {
-  const char* file = sqlite3_db_filename(writer.raw(), "main");
-  if (file == nullptr || file[0] == '\0') {
-    return Status(Error::kInvalidArgument, "an in-memory database has no log to checkpoint");
-  }
   if (options.background_pages == 0 || options.inline_pages <= options.background_pages) {
     return Status(Error::kInvalidArgument,
                   "the inline checkpoint threshold must be above the background one");
   }
+  const char* file = sqlite3_db_filename(writer.raw(), "main");
+  if (file == nullptr || file[0] == '\0') return std::unique_ptr<WalCheckpointer>();
   OpenOptions own_options;
   own_options.create = false;
   own_options.statement_cache_capacity = 0;

@@ -40,9 +40,10 @@ class WalCheckpointer {
     std::size_t inline_pages = 50000;
   };
 
-  /// Opens a second connection to `writer`'s file and hooks `writer`'s commits.
-  /// Errors: kInvalidArgument for an in-memory database (no log) or inline_pages <=
-  /// background_pages; those of Database::open for the second connection.
+  /// Opens a second connection to `writer`'s file and hooks `writer`'s commits. Returns null,
+  /// and changes nothing, for a database without a file (in-memory or temporary): it has no log.
+  /// Errors: kInvalidArgument when inline_pages <= background_pages; those of Database::open
+  /// for the second connection.
   [[nodiscard]] static Result<std::unique_ptr<WalCheckpointer>> attach(Database& writer,
                                                                        const Options& options);
   ~WalCheckpointer();

@@ -33,16 +33,15 @@ Result<std::unique_ptr<SqliteServerStore>> SqliteServerStore::open(const Options
   WECHAT_ASSIGN_OR_RETURN(auto db, store::Database::open(options.path, open_options));
   WECHAT_TRY(migrate_server_schema(db));
   std::unique_ptr<SqliteServerStore> server_store(new SqliteServerStore(std::move(db)));
-  if (options.path != ":memory:") {
-    // Checkpoints every ~40 MiB of log rather than SQLite's 4 MiB (profiles of steady chat showed
-    // the default checkpoints' syncs and page reads as a large share of the store thread), and
-    // on a thread of their own (a 40 MiB copy inside a commit stalled every request of its batch).
-    store::WalCheckpointer::Options checkpoints;
-    checkpoints.background_pages = 10000;
-    checkpoints.inline_pages = 50000;
-    WECHAT_ASSIGN_OR_RETURN(server_store->checkpointer_,
-                            store::WalCheckpointer::attach(server_store->db_, checkpoints));
-  }
+  // Checkpoints every ~40 MiB of log rather than SQLite's 4 MiB (profiles of steady chat showed
+  // the default checkpoints' syncs and page reads as a large share of the store thread), and on
+  // a thread of their own (a 40 MiB copy inside a commit stalled every request of its batch).
+  // None for an in-memory store.
+  store::WalCheckpointer::Options checkpoints;
+  checkpoints.background_pages = 10000;
+  checkpoints.inline_pages = 50000;
+  WECHAT_ASSIGN_OR_RETURN(server_store->checkpointer_,
+                          store::WalCheckpointer::attach(server_store->db_, checkpoints));
   return server_store;
 }
 
