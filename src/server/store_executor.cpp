@@ -153,7 +153,7 @@ Status StoreExecutor::execute(std::vector<Job>& jobs, std::size_t first, std::si
   Status status = store_->begin_batch();
   if (!status.ok()) return status;
   std::vector<std::uint64_t> users;
-  for (std::size_t i = first; i < last; ++i) {
+  for (std::size_t i = first; i < last && store_->locks_users(); ++i) {
     users.insert(users.end(), jobs[i].lock_users.begin(), jobs[i].lock_users.end());
   }
   if (!users.empty()) {

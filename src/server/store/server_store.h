@@ -107,6 +107,9 @@ class ServerStore {
   /// servers writing). The transaction then holds locks another writer waits for; the executor
   /// rolls the whole batch back and runs its requests again. SQLite has one writer: never.
   virtual bool take_conflict() { return false; }
+  /// Whether lock_users() does anything: the executor gathers and sorts a batch's users only
+  /// for a store that shares its rows with other servers.
+  virtual bool locks_users() const { return false; }
   /// Locks the rows of `sorted_user_ids` (ascending, distinct) for the rest of the batch, so
   /// that servers sharing the store take user rows in one global order. SQLite has one writer
   /// (the whole database is locked): nothing to do.

@@ -36,6 +36,7 @@ class PgServerStore final : public ServerStore {
   void rollback_batch() override;
   Status savepoint() override;
   bool take_conflict() override { return db_.take_conflict(); }
+  bool locks_users() const override { return true; }
   Status lock_users(const std::vector<std::uint64_t>& sorted_user_ids) override;
   Status release_savepoint() override;
   void rollback_to_savepoint() override;
