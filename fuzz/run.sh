@@ -6,18 +6,19 @@
 # runs a real server, gets half, the other targets the rest. Every target runs even if an earlier
 # one failed; the script exits non-zero if any found something. Reproducers land in
 # build-fuzz/fuzz-artifacts/<target>/. Long runs and reproducing a crash: fuzz/README.md.
-#   bash fuzz/run.sh [seconds] [target...]     (targets: frame_decoder handlers command_parser)
+#   bash fuzz/run.sh [seconds] [target...]     (targets: frame_decoder handlers command_parser
+#                                               tls13_records)
 set -euo pipefail
 
 seconds=${1:-30}
 shift || true
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(frame_decoder handlers command_parser)
+[[ ${#targets[@]} -gt 0 ]] || targets=(frame_decoder handlers command_parser tls13_records)
 root=$(cd "$(dirname "$0")/.." && pwd)
 build="$root/build-fuzz"
 
 # Shares of the budget, and each target's own flags.
-declare -A weight=([frame_decoder]=1 [handlers]=2 [command_parser]=1)
+declare -A weight=([frame_decoder]=1 [handlers]=2 [command_parser]=1 [tls13_records]=1)
 declare -A flags=(
   # Past the decoder's 1 KiB fuzzing limit, so frames at and over it are reachable.
   [frame_decoder]="-max_len=4096"
@@ -26,6 +27,8 @@ declare -A flags=(
   # speed); the check at exit, after the server has stopped, still runs.
   [handlers]="-max_len=8192 -detect_leaks=0"
   [command_parser]="-max_len=1024"
+  # Room for a full-size record (2^14 + 256 bytes) and a few small ones.
+  [tls13_records]="-max_len=20000"
 )
 total=0
 for t in "${targets[@]}"; do

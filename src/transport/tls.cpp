@@ -27,6 +27,7 @@
 
 #include "common/random.h"
 #include "transport/tls_internal.h"
+#include "transport/tls_socket.h"
 
 namespace wechat::transport {
 namespace {
@@ -191,6 +192,8 @@ Result<std::shared_ptr<asio::ssl::context>> make_server_tls_context(
     // tickets and a session cache would only cost every handshake their encryption and writes.
     SSL_CTX_set_num_tickets(ctx->native_handle(), 0);
     SSL_CTX_set_session_cache_mode(ctx->native_handle(), SSL_SESS_CACHE_OFF);
+    // Established TLS 1.3 sessions drop OpenSSL's per-session state (tls_socket.h).
+    detail::TlsSocket::hand_over_records(ctx->native_handle());
     std::error_code ec;
     ctx->use_certificate_chain_file(cert_pem_path, ec);
     if (ec) {

@@ -2,15 +2,95 @@
 #include "transport/tls_socket.h"
 
 #include <openssl/bio.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include <algorithm>
+#include <array>
 #include <asio/ssl/error.hpp>
 #include <cerrno>
+#include <cstring>
+#include <string_view>
+
+#include "transport/tls13_records.h"
 
 namespace wechat::transport::detail {
+namespace {
+
+// A record stream's scratch space, one per thread: records are sealed and opened in it, and a
+// connection keeps only what a call could not finish (a partial record, unsent bytes).
+constexpr std::size_t kRecordsPerSend = 4;
+constexpr std::size_t kWriteScratchSize =
+    kRecordsPerSend * (Tls13Records::sealed_size(Tls13Records::kMaxPlaintext) +
+                       Tls13Records::kControlSize);
+constexpr std::size_t kReadScratchSize =
+    Tls13Records::kHeaderSize + Tls13Records::kMaxCiphertext + (64 << 10);
+
+std::uint8_t* thread_scratch(std::unique_ptr<std::uint8_t[]>& scratch, std::size_t size) {
+  if (!scratch) scratch = std::make_unique<std::uint8_t[]>(size);
+  return scratch.get();
+}
+std::uint8_t* write_scratch() {
+  thread_local std::unique_ptr<std::uint8_t[]> scratch;
+  return thread_scratch(scratch, kWriteScratchSize);
+}
+std::uint8_t* read_scratch() {
+  thread_local std::unique_ptr<std::uint8_t[]> scratch;
+  return thread_scratch(scratch, kReadScratchSize);
+}
+
+// Frees a buffer's memory, not only its contents (clear() keeps the capacity).
+void release(std::vector<std::uint8_t>& v) { std::vector<std::uint8_t>().swap(v); }
+
+// Where a server session finds its TlsSocket from OpenSSL's callbacks.
+int socket_index() {
+  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
+}  // namespace
+
+struct TlsSocket::TrafficSecrets {
+  // The application traffic secrets, as long as the suite's hash (at most SHA-384's 48).
+  std::array<unsigned char, 48> client{};
+  std::array<unsigned char, 48> server{};
+  std::size_t client_size = 0;
+  std::size_t server_size = 0;
+
+  ~TrafficSecrets() {
+    OPENSSL_cleanse(client.data(), client.size());
+    OPENSSL_cleanse(server.data(), server.size());
+  }
+
+  // A key log line is "LABEL <client random, hex> <secret, hex>" (NSS's key log format); only
+  // the first application traffic secrets matter here.
+  static void capture(const SSL* ssl, const char* line) {
+    auto* socket = static_cast<TlsSocket*>(SSL_get_ex_data(ssl, socket_index()));
+    if (socket == nullptr || !socket->secrets_) return;
+    TrafficSecrets& s = *socket->secrets_;
+    const std::string_view text(line);
+    const std::size_t label_end = text.find(' ');
+    const std::size_t secret_start = text.rfind(' ');
+    if (label_end == std::string_view::npos || secret_start == label_end) return;
+    const std::string_view label = text.substr(0, label_end);
+    const char* secret_hex = line + secret_start + 1;  // the last field: NUL-terminated, no copy
+    auto decode = [&](std::array<unsigned char, 48>& out, std::size_t& size) {
+      if (OPENSSL_hexstr2buf_ex(out.data(), out.size(), &size, secret_hex, '\0') != 1) {
+        size = 0;
+        ERR_clear_error();
+      }
+    };
+    if (label == "CLIENT_TRAFFIC_SECRET_0") decode(s.client, s.client_size);
+    if (label == "SERVER_TRAFFIC_SECRET_0") decode(s.server, s.server_size);
+  }
+};
+
+void TlsSocket::hand_over_records(SSL_CTX* ctx) {
+  SSL_CTX_set_keylog_callback(ctx, &TrafficSecrets::capture);
+}
 
 // A source/sink BIO on the socket's descriptor. Unlike OpenSSL's socket BIO it sends with
 // MSG_NOSIGNAL (the client library cannot assume SIGPIPE is ignored), reads the descriptor from
@@ -118,32 +198,67 @@ TlsSocket::TlsSocket(asio::ip::tcp::socket& socket, SSL_CTX* ctx, Side side) : s
   // buffer of its size. MOVING_WRITE_BUFFER: a retried write may come from another address.
   SSL_set_mode(ssl_, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
                          SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-  // One recv fills the record buffer with as many records as are waiting instead of two
-  // recv calls (header, body) per record. The price: OpenSSL may hold received bytes the
-  // socket no longer shows as readable, hence has_buffered_input().
-  SSL_set_read_ahead(ssl_, 1);
   if (side == Side::kServer) {
     SSL_set_accept_state(ssl_);
+    // For take_over_records(): the key log callback finds us through this, and OpenSSL reads
+    // no further than the client's Finished (without read ahead it reads record by record),
+    // so every later record reaches us.
+    if (SSL_set_ex_data(ssl_, socket_index(), this) == 1) {
+      secrets_ = std::make_unique<TrafficSecrets>();
+    } else {
+      ERR_clear_error();
+      SSL_set_read_ahead(ssl_, 1);
+    }
   } else {
     SSL_set_connect_state(ssl_);
+    // One recv fills the record buffer with as many records as are waiting instead of two
+    // recv calls (header, body) per record. The price: OpenSSL may hold received bytes the
+    // socket no longer shows as readable, hence has_buffered_input().
+    SSL_set_read_ahead(ssl_, 1);
   }
 }
 
 TlsSocket::~TlsSocket() { SSL_free(ssl_); }
+
+void TlsSocket::take_over_records() {
+  const std::unique_ptr<TrafficSecrets> secrets = std::move(secrets_);
+  if (!secrets) return;  // no key log: OpenSSL keeps the records, with read ahead
+  std::unique_ptr<Tls13Records> records;
+  if (SSL_version(ssl_) == TLS1_3_VERSION && SSL_has_pending(ssl_) == 0) {
+    const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl_);
+    const auto suite = cipher != nullptr
+                           ? Tls13Records::suite_from_id(SSL_CIPHER_get_protocol_id(cipher))
+                           : std::nullopt;
+    if (suite) {
+      records = Tls13Records::create(*suite, std::span(secrets->client.data(), secrets->client_size),
+                                     std::span(secrets->server.data(), secrets->server_size));
+    }
+  }
+  if (!records) {
+    SSL_set_read_ahead(ssl_, 1);
+    return;
+  }
+  SSL_free(ssl_);
+  ssl_ = nullptr;
+  records_ = std::move(records);
+}
 
 void TlsSocket::begin_call() {
   ERR_clear_error();
   last_errno_ = 0;
 }
 
-bool TlsSocket::has_buffered_input() const { return ssl_ != nullptr && SSL_has_pending(ssl_); }
+bool TlsSocket::has_buffered_input() const {
+  if (records_) return rx_plain_offset_ < rx_plain_.size() || peer_closed_;
+  return ssl_ != nullptr && SSL_has_pending(ssl_);
+}
 
 bool TlsSocket::usable(std::error_code& ec) const {
   if (!socket_.is_open()) {
     ec = asio::error::operation_aborted;
     return false;
   }
-  if (ssl_ == nullptr) {
+  if (ssl_ == nullptr && !records_) {
     ec = asio::error::no_memory;
     return false;
   }
@@ -192,6 +307,7 @@ TlsSocket::Want TlsSocket::read_into(char* data, std::size_t size, std::size_t& 
     return Want::kNothing;
   }
   if (!usable(ec) || size == 0) return Want::kNothing;
+  if (records_) return read_records(data, size, n, ec);
   while (n < size) {
     begin_call();
     std::size_t got = 0;
@@ -237,6 +353,7 @@ TlsSocket::Want TlsSocket::HandshakeStep::operator()(TlsSocket& s, std::error_co
   const int ret = SSL_do_handshake(s.ssl_);
   if (ret == 1) {
     s.read_wants_ = Want::kNothing;  // read ahead may have taken the peer's first records
+    s.take_over_records();
     return Want::kNothing;
   }
   return s.failure(ret, ec);
@@ -247,6 +364,7 @@ TlsSocket::Want TlsSocket::ReadStep::operator()(TlsSocket& s, std::error_code& e
 }
 
 TlsSocket::Want TlsSocket::WriteStep::operator()(TlsSocket& s, std::error_code& ec) {
+  if (s.records_) return s.usable(ec) ? s.write_records(buffer, bytes, ec) : Want::kNothing;
   const auto* data = static_cast<const char*>(buffer.data());
   while (bytes < buffer.size()) {
     if (!s.usable(ec)) return Want::kNothing;
@@ -262,6 +380,7 @@ TlsSocket::Want TlsSocket::WriteStep::operator()(TlsSocket& s, std::error_code& 
 
 TlsSocket::Want TlsSocket::ShutdownStep::operator()(TlsSocket& s, std::error_code& ec) {
   if (!s.usable(ec)) return Want::kNothing;
+  if (s.records_) return s.shutdown_records(ec);
   s.begin_call();
   // 0: our close_notify is out, the peer's not seen yet; 1: both. Either way done: calling
   // SSL_shutdown again would read, and reading is the outstanding read's business.
@@ -269,6 +388,162 @@ TlsSocket::Want TlsSocket::ShutdownStep::operator()(TlsSocket& s, std::error_cod
   if (ret >= 0) return Want::kNothing;
   const Want want = s.failure(ret, ec);
   return want == Want::kWrite ? want : Want::kNothing;
+}
+
+// ---- Records handed over (a server after its TLS 1.3 handshake). ----
+
+TlsSocket::Want TlsSocket::send_some(const std::uint8_t* data, std::size_t size,
+                                     std::size_t& sent, std::error_code& ec) {
+  sent = 0;
+  while (sent < size) {
+    const ssize_t n = ::send(socket_.native_handle(), data + sent, size - sent, MSG_NOSIGNAL);
+    if (n >= 0) {
+      sent += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return Want::kWrite;
+    ec = std::error_code(errno, asio::error::get_system_category());
+    return Want::kNothing;
+  }
+  return Want::kNothing;
+}
+
+TlsSocket::Want TlsSocket::send_pending(std::error_code& ec) {
+  if (tx_offset_ == tx_.size()) return Want::kNothing;
+  std::size_t sent = 0;
+  const Want want = send_some(tx_.data() + tx_offset_, tx_.size() - tx_offset_, sent, ec);
+  tx_offset_ += sent;
+  if (tx_offset_ == tx_.size() || ec) {
+    release(tx_);
+    tx_offset_ = 0;
+  }
+  return want;
+}
+
+TlsSocket::Want TlsSocket::write_records(asio::const_buffer buffer, std::size_t& bytes,
+                                         std::error_code& ec) {
+  const auto* data = static_cast<const std::uint8_t*>(buffer.data());
+  for (;;) {
+    const Want pending = send_pending(ec);
+    if (pending != Want::kNothing || ec || bytes == buffer.size()) return pending;
+    // Seal a few records at a time into the thread's scratch, each preceded by the KeyUpdate
+    // that may be due, and send them with one call.
+    std::uint8_t* out = write_scratch();
+    std::size_t used = 0;
+    for (std::size_t r = 0; r < kRecordsPerSend && bytes < buffer.size(); ++r) {
+      const int control = records_->seal_pending_control(out + used);
+      const std::size_t chunk = std::min(Tls13Records::kMaxPlaintext, buffer.size() - bytes);
+      if (control < 0 || !records_->seal_data(std::span(data + bytes, chunk), out + used + control)) {
+        ec = std::error_code(static_cast<int>(ERR_PACK(ERR_LIB_SSL, 0, ERR_R_INTERNAL_ERROR)),
+                             asio::error::get_ssl_category());
+        return Want::kNothing;
+      }
+      used += static_cast<std::size_t>(control) + Tls13Records::sealed_size(chunk);
+      bytes += chunk;
+    }
+    std::size_t sent = 0;
+    const Want want = send_some(out, used, sent, ec);
+    if (ec) return Want::kNothing;
+    if (want != Want::kNothing) {  // keep the rest for when the socket is writable
+      tx_.assign(out + sent, out + used);
+      tx_offset_ = 0;
+      return want;
+    }
+  }
+}
+
+TlsSocket::Want TlsSocket::shutdown_records(std::error_code& ec) {
+  if (!close_sealed_) {
+    std::array<std::uint8_t, Tls13Records::sealed_size(2)> alert{};
+    if (!records_->seal_close_notify(alert.data())) {
+      ec = std::error_code(static_cast<int>(ERR_PACK(ERR_LIB_SSL, 0, ERR_R_INTERNAL_ERROR)),
+                           asio::error::get_ssl_category());
+      return Want::kNothing;
+    }
+    close_sealed_ = true;
+    tx_.insert(tx_.end(), alert.begin(), alert.end());  // no write is outstanding: tx_ is empty
+  }
+  return send_pending(ec);
+}
+
+TlsSocket::Want TlsSocket::read_records(char* data, std::size_t size, std::size_t& n,
+                                        std::error_code& ec) {
+  // Opened bytes kept from the last read come first, and alone: the socket waits for its turn.
+  if (rx_plain_offset_ < rx_plain_.size()) {
+    n = std::min(size, rx_plain_.size() - rx_plain_offset_);
+    std::memcpy(data, rx_plain_.data() + rx_plain_offset_, n);
+    rx_plain_offset_ += n;
+    if (rx_plain_offset_ == rx_plain_.size()) {
+      release(rx_plain_);
+      rx_plain_offset_ = 0;
+    }
+    read_wants_ = Want::kNothing;
+    return Want::kNothing;
+  }
+  if (peer_closed_) {
+    ec = asio::error::eof;
+    return Want::kNothing;
+  }
+  std::uint8_t* in = read_scratch();
+  for (;;) {
+    // The partial record kept from last time, then whatever the socket has.
+    std::size_t have = rx_.size();
+    if (have > 0) std::memcpy(in, rx_.data(), have);
+    release(rx_);
+    ssize_t got = 0;
+    do {
+      got = ::recv(socket_.native_handle(), in + have, kReadScratchSize - have, 0);
+    } while (got < 0 && errno == EINTR);
+    if (got < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        rx_.assign(in, in + have);
+        read_wants_ = Want::kRead;
+        return Want::kRead;
+      }
+      ec = std::error_code(errno, asio::error::get_system_category());
+      return Want::kNothing;
+    }
+    if (got == 0) {  // EOF without close_notify: truncation, whatever was half received
+      ec = asio::ssl::error::stream_truncated;
+      return Want::kNothing;
+    }
+    have += static_cast<std::size_t>(got);
+
+    std::size_t offset = 0;
+    std::error_code error;
+    while (!peer_closed_) {
+      const Tls13Records::OpenResult record =
+          records_->open(std::span(in + offset, have - offset), error);
+      if (record.what == Tls13Records::Opened::kIncomplete) break;
+      if (record.what == Tls13Records::Opened::kFailed) {
+        if (n == 0) {
+          ec = error;
+        } else {
+          deferred_read_error_ = error;
+        }
+        return Want::kNothing;
+      }
+      offset += record.consumed;
+      if (record.what == Tls13Records::Opened::kClosed) peer_closed_ = true;
+      if (record.what != Tls13Records::Opened::kData) continue;
+      const std::size_t fits = std::min(size - n, record.content.size());
+      std::memcpy(data + n, record.content.data(), fits);
+      n += fits;
+      rx_plain_.insert(rx_plain_.end(), record.content.begin() + static_cast<std::ptrdiff_t>(fits),
+                       record.content.end());
+    }
+    if (peer_closed_) {  // what follows close_notify is never read (RFC 8446 §6.1)
+      if (n == 0) ec = asio::error::eof;
+      return Want::kNothing;
+    }
+    rx_.assign(in + offset, in + have);
+    if (n > 0) {
+      read_wants_ = Want::kNothing;
+      return Want::kNothing;
+    }
+    // Only a partial record, or records that carried no data (a KeyUpdate): read on.
+  }
 }
 
 }  // namespace wechat::transport::detail

@@ -2,16 +2,21 @@
 #ifndef WECHAT_TRANSPORT_TLS_SOCKET_H_
 #define WECHAT_TRANSPORT_TLS_SOCKET_H_
 
-// A lean TLS stream for Connection: OpenSSL does the record I/O itself, straight on the
-// non-blocking socket, and Asio only reports readiness. Unlike asio::ssl::stream it keeps no
-// buffers of its own (asio's two 17 KiB stream buffers and its 2 x 17 KiB BIO pair, all held for
-// the life of the connection), and with SSL_MODE_RELEASE_BUFFERS OpenSSL frees its record
-// buffers whenever they are empty, so an idle connection holds only the session state.
+// A lean TLS stream for Connection: OpenSSL does the handshake (and a client's record I/O)
+// straight on the non-blocking socket, and Asio only reports readiness. Unlike asio::ssl::stream
+// it keeps no buffers of its own (asio's two 17 KiB stream buffers and its 2 x 17 KiB BIO pair,
+// all held for the life of the connection), and with SSL_MODE_RELEASE_BUFFERS OpenSSL frees its
+// record buffers whenever they are empty. A server goes further: once a TLS 1.3 handshake is
+// done it frees the whole OpenSSL session (~14 KB that OpenSSL keeps for as long as it lives)
+// and protects its records itself (Tls13Records), so an idle connection holds its keys only.
 
 #include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <system_error>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "transport/asio.h"
 
@@ -21,6 +26,8 @@ typedef struct ssl_st SSL;          // NOLINT(modernize-use-using)
 typedef struct ssl_ctx_st SSL_CTX;  // NOLINT(modernize-use-using)
 
 namespace wechat::transport::detail {
+
+class Tls13Records;
 
 /// TLS over a connected TCP socket that the caller owns. The socket is switched to
 /// non-blocking mode; OpenSSL reads and writes it through a minimal BIO (recv/send with
@@ -48,10 +55,20 @@ namespace wechat::transport::detail {
 /// write and one shutdown may be outstanding at a time; a read may overlap a write or a
 /// shutdown.
 ///
+/// A server whose context went through hand_over_records() takes its TLS 1.3 sessions' records
+/// over after the handshake (with TLS 1.2, or a suite other than the three of RFC 8446 §B.4,
+/// OpenSSL keeps them); from then on native_handle() is null and the errors are the same.
+///
 /// REQUIRES: `socket` outlives this object and is open; `ctx` lives as long as this object.
 class TlsSocket {
  public:
   enum class Side { kClient, kServer };
+
+  /// Lets server sessions on `ctx` hand their records over after a TLS 1.3 handshake: OpenSSL
+  /// tells TlsSocket the traffic secrets through the context's key log callback (which this
+  /// takes). REQUIRES: `ctx` issues no session tickets (SSL_CTX_set_num_tickets(ctx, 0)): a
+  /// ticket would be a record OpenSSL sends after the handshake, under keys we then take over.
+  static void hand_over_records(SSL_CTX* ctx);
 
   /// Prepares an SSL session for `side`. If OpenSSL cannot allocate one, native_handle() is
   /// null and the handshake fails with asio::error::no_memory.
@@ -61,8 +78,12 @@ class TlsSocket {
   TlsSocket& operator=(const TlsSocket&) = delete;
 
   /// The session, e.g. for SNI and verification settings before the handshake, or for
-  /// SSL_get_verify_result() after it. May be null (see the constructor).
+  /// SSL_get_verify_result() after it. May be null (see the constructor), and is null once a
+  /// server has taken its records over.
   SSL* native_handle() const noexcept { return ssl_; }
+
+  /// Whether the records are ours (Tls13Records), OpenSSL's session freed.
+  bool records_handed_over() const noexcept { return records_ != nullptr; }
 
   /// Runs the handshake. handler(std::error_code).
   template <typename Handler>
@@ -129,6 +150,7 @@ class TlsSocket {
     std::size_t bytes = 0;
   };
   struct Bio;  // the BIO method's callbacks, in tls_socket.cpp
+  struct TrafficSecrets;  // what the key log callback captured during a server handshake
 
   // Runs `step` until it completes, waiting on the socket in between, then calls
   // handler(ec, bytes). Moves itself into each wait's handler, so it costs no allocation of
@@ -204,6 +226,19 @@ class TlsSocket {
   // or an error; otherwise no bytes and what to wait for.
   Want read_into(char* data, std::size_t size, std::size_t& n, std::error_code& ec);
 
+  // After a server handshake: frees the OpenSSL session and keeps records_ instead, when the
+  // session is TLS 1.3 with a suite Tls13Records knows; else OpenSSL goes on.
+  void take_over_records();
+  // read_into(), write and shutdown once the records are ours.
+  Want read_records(char* data, std::size_t size, std::size_t& n, std::error_code& ec);
+  Want write_records(asio::const_buffer buffer, std::size_t& bytes, std::error_code& ec);
+  Want shutdown_records(std::error_code& ec);
+  // Sends from `data` what the socket takes now (`sent`); kWrite if it would block first.
+  Want send_some(const std::uint8_t* data, std::size_t size, std::size_t& sent,
+                 std::error_code& ec);
+  // Sends what tx_ holds; kWrite until the socket took all of it (then tx_ is released).
+  Want send_pending(std::error_code& ec);
+
   asio::ip::tcp::socket& socket_;
   SSL* ssl_ = nullptr;
   // Set by the BIO: errno of the last failed send/recv, and whether recv saw EOF.
@@ -213,6 +248,18 @@ class TlsSocket {
   // when OpenSSL may hold bytes already (read ahead with the handshake, or a full buffer).
   Want read_wants_ = Want::kNothing;
   std::error_code deferred_read_error_;  // met after bytes were returned; the next read's
+
+  // A server's records once OpenSSL's session is gone (ssl_ null), and what they need. Each
+  // buffer holds bytes only in between calls that could not finish, and is freed when empty.
+  std::unique_ptr<TrafficSecrets> secrets_;  // during a server handshake only
+  std::unique_ptr<Tls13Records> records_;
+  std::vector<std::uint8_t> rx_;        // the start of a record still being received
+  std::vector<std::uint8_t> rx_plain_;  // opened bytes the caller had no room for
+  std::size_t rx_plain_offset_ = 0;
+  std::vector<std::uint8_t> tx_;  // sealed bytes the socket has not taken yet
+  std::size_t tx_offset_ = 0;
+  bool peer_closed_ = false;   // the peer's close_notify was read: every read is eof now
+  bool close_sealed_ = false;  // our close_notify is in tx_ or sent
 };
 
 template <typename Handler>

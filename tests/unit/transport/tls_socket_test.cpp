@@ -11,16 +11,19 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <utility>
 #include <vector>
 
 #include "test_support.h"
 #include "transport/frame_codec.h"
+#include "transport/tls13_records.h"
 
 using namespace wechat::transport;
 using namespace wechat::transport::testing;
 using wechat::Error;
 using wechat::Status;
+using wechat::transport::detail::Tls13Records;
 using wechat::transport::detail::TlsSocket;
 namespace v1 = wechat::v1;
 using asio::ip::tcp;
@@ -168,7 +171,7 @@ struct RawTlsClient {
 
 }  // namespace
 
-TEST_CASE("tls socket: bytes that came with the handshake's last flight are read at once") {
+TEST_CASE("tls socket: data the client sent right behind its Finished is read at once") {
   TestCertificate cert;
   Pair pair(cert);
   pair.server.start_handshake();
@@ -187,15 +190,17 @@ TEST_CASE("tls socket: bytes that came with the handshake's last flight are read
   REQUIRE(pair.client.write("early application data") == std::error_code());
   // Loopback may deliver a moment later on a loaded machine.
   REQUIRE(wait_until([&] { return pair.server.socket.available() > finished_bytes; }));
-  // One read-ahead recv takes the client's Finished and its data together.
   run_until(pair.io_server, [&] { return pair.server.handshake.has_value(); });
   REQUIRE_FALSE(*pair.server.handshake);
-  CHECK(pair.server.socket.available() == 0);
-  CHECK(SSL_has_pending(pair.server.tls->native_handle()) == 1);
-  // Waiting on the socket now would wait forever; async_wait_readable() must not.
+  // The server read no further than the Finished and took the records over from OpenSSL.
+  CHECK(pair.server.tls->records_handed_over());
+  CHECK(pair.server.tls->native_handle() == nullptr);
+  CHECK(pair.server.socket.available() > 0);
   auto [ec, data] = pair.server.read_once();
   CHECK_FALSE(ec);
   CHECK(data == "early application data");
+  // The client keeps OpenSSL's session.
+  CHECK_FALSE(pair.client.tls->records_handed_over());
 }
 
 TEST_CASE("tls socket: a read that fills the buffer leaves the rest for the next read") {
@@ -204,15 +209,101 @@ TEST_CASE("tls socket: a read that fills the buffer leaves the rest for the next
   pair.handshake();
   std::string sent;
   for (int i = 0; i < 3000; ++i) sent += "0123456789";
-  REQUIRE(pair.client.write(sent) == std::error_code());
-  std::string received;
-  while (received.size() < sent.size()) {
-    auto [ec, data] = pair.server.read_once(1000);
-    REQUIRE_FALSE(ec);
-    CHECK(data.size() <= 1000);
-    received += data;
+  // Client to server (our records), then server to client (OpenSSL's, with read ahead: the
+  // rest of a record waits in OpenSSL, where no socket wait would find it).
+  for (auto [from, to] : {std::pair{&pair.client, &pair.server}, {&pair.server, &pair.client}}) {
+    REQUIRE(from->write(sent) == std::error_code());
+    std::string received;
+    while (received.size() < sent.size()) {
+      auto [ec, data] = to->read_once(1000);
+      REQUIRE_FALSE(ec);
+      CHECK(data.size() <= 1000);
+      received += data;
+    }
+    CHECK(received == sent);
   }
-  CHECK(received == sent);
+}
+
+// 100 KiB each way in one write: several records, more than one send.
+void exchange(Pair& pair) {
+  std::string big(100 << 10, '\0');
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + i % 26);
+  for (auto [from, to] : {std::pair{&pair.client, &pair.server}, {&pair.server, &pair.client}}) {
+    REQUIRE(from->write(big) == std::error_code());
+    std::string received;
+    while (received.size() < big.size()) {
+      auto [ec, data] = to->read_once();
+      REQUIRE_FALSE(ec);
+      received += data;
+    }
+    CHECK(received == big);
+  }
+}
+
+TEST_CASE("tls socket: with each TLS 1.3 suite the server takes the records over from OpenSSL") {
+  for (const char* suite :
+       {"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"}) {
+    CAPTURE(suite);
+    TestCertificate cert;
+    Pair pair(cert);
+    REQUIRE(SSL_set_ciphersuites(pair.client.tls->native_handle(), suite) == 1);
+    pair.handshake();
+    REQUIRE(pair.server.tls->records_handed_over());
+    CHECK(pair.server.tls->native_handle() == nullptr);
+    CHECK(SSL_CIPHER_get_name(SSL_get_current_cipher(pair.client.tls->native_handle())) ==
+          std::string(suite));
+    exchange(pair);
+    // Our close_notify reads as OpenSSL's eof.
+    std::optional<std::error_code> shut;
+    pair.server.tls->async_shutdown([&](const std::error_code& ec) { shut = ec; });
+    run_until(pair.io_server, [&] { return shut.has_value(); });
+    CHECK_FALSE(*shut);
+    auto [ec, data] = pair.client.read_once();
+    CHECK(ec == asio::error::eof);
+  }
+}
+
+TEST_CASE("tls socket: a client's KeyUpdate is followed, and the one it requests is sent") {
+  TestCertificate cert;
+  Pair pair(cert);
+  pair.handshake();
+  REQUIRE(pair.server.tls->records_handed_over());
+  SSL* client = pair.client.tls->native_handle();
+  for (int round = 0; round < 3; ++round) {
+    CAPTURE(round);
+    // OpenSSL sends the KeyUpdate with the next write.
+    REQUIRE(SSL_key_update(client, round == 1 ? SSL_KEY_UPDATE_NOT_REQUESTED
+                                              : SSL_KEY_UPDATE_REQUESTED) == 1);
+    REQUIRE(pair.client.write("after the update") == std::error_code());
+    // The KeyUpdate may arrive alone: a wake-up with nothing to read (would_block), as after
+    // any record that carries no data.
+    auto [ec, data] = pair.server.read_once();
+    if (ec == asio::error::would_block) std::tie(ec, data) = pair.server.read_once();
+    REQUIRE_FALSE(ec);
+    CHECK(data == "after the update");
+    REQUIRE(pair.server.write("reply") == std::error_code());
+    // When asked, the server's KeyUpdate goes before its reply; OpenSSL opens the reply with
+    // the key that follows it.
+    const std::size_t expected = (round == 1 ? 0 : Tls13Records::sealed_size(5)) +
+                                 Tls13Records::sealed_size(std::string("reply").size());
+    REQUIRE(wait_until([&] { return pair.client.socket.available() >= expected; }));
+    CHECK(pair.client.socket.available() == expected);
+    auto [ec2, reply] = pair.client.read_once();
+    REQUIRE_FALSE(ec2);
+    CHECK(reply == "reply");
+  }
+  exchange(pair);
+}
+
+TEST_CASE("tls socket: with TLS 1.2 OpenSSL keeps the server's records") {
+  TestCertificate cert;
+  Pair pair(cert);
+  REQUIRE(SSL_set_max_proto_version(pair.client.tls->native_handle(), TLS1_2_VERSION) == 1);
+  pair.handshake();
+  CHECK(SSL_version(pair.client.tls->native_handle()) == TLS1_2_VERSION);
+  CHECK_FALSE(pair.server.tls->records_handed_over());
+  CHECK(pair.server.tls->native_handle() != nullptr);
+  exchange(pair);
 }
 
 TEST_CASE("tls socket: the peer's close_notify reads as eof") {
