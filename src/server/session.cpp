@@ -158,7 +158,7 @@ void Session::respond(std::uint64_t request_id, v1::Response response) {
   v1::Frame frame;
   frame.set_request_id(request_id);
   *frame.mutable_response() = std::move(response);
-  connection_->send(frame);
+  connection_->send_on_executor(frame);  // respond() runs on the connection's executor
 }
 
 void Session::respond_error(std::uint64_t request_id, const Status& status) {

@@ -91,25 +91,34 @@ void Connection::send(const v1::Frame& frame) {
 
 void Connection::send_encoded(std::shared_ptr<const std::string> encoded) {
   if (!encoded || encoded->empty() || stopping_.load(std::memory_order_acquire)) return;
-  // Counted here, on the sender's thread, so the bound also covers frames still travelling
-  // through the strand's queue, not only those in queue_.
-  const std::size_t n = encoded->size();
-  const std::size_t before = queued_bytes_.fetch_add(n, std::memory_order_relaxed);
-  if (before + n > options_.max_send_queue_bytes) {
-    queued_bytes_.fetch_sub(n, std::memory_order_relaxed);
-    // stopping_ also drops every later send(): the peer never sees a gap followed by more data.
-    if (!stopping_.exchange(true, std::memory_order_acq_rel)) {
-      asio::post(strand_, [self = shared_from_this()] {
-        self->fail(
-            Status(Error::kResourceExhausted, fmt::format("slow consumer: send queue over {} bytes",
-                                                          self->options_.max_send_queue_bytes)));
-      });
-    }
-    return;
-  }
+  if (!admit(encoded->size())) return;
   asio::post(strand_, [self = shared_from_this(), encoded = std::move(encoded)]() mutable {
     self->enqueue(std::move(encoded));
   });
+}
+
+void Connection::send_on_executor(const v1::Frame& frame) {
+  if (stopping_.load(std::memory_order_acquire)) return;
+  auto encoded = std::make_shared<const std::string>(encode_frame(frame));
+  if (!admit(encoded->size())) return;
+  enqueue(std::move(encoded));
+}
+
+bool Connection::admit(std::size_t n) {
+  // Counted on the sender's thread, so the bound also covers frames still travelling through
+  // the strand's queue, not only those in queue_.
+  const std::size_t before = queued_bytes_.fetch_add(n, std::memory_order_relaxed);
+  if (before + n <= options_.max_send_queue_bytes) return true;
+  queued_bytes_.fetch_sub(n, std::memory_order_relaxed);
+  // stopping_ also drops every later send(): the peer never sees a gap followed by more data.
+  if (!stopping_.exchange(true, std::memory_order_acq_rel)) {
+    asio::post(strand_, [self = shared_from_this()] {
+      self->fail(
+          Status(Error::kResourceExhausted, fmt::format("slow consumer: send queue over {} bytes",
+                                                        self->options_.max_send_queue_bytes)));
+    });
+  }
+  return false;
 }
 
 void Connection::close() {
@@ -353,7 +362,19 @@ void Connection::enqueue(std::shared_ptr<const std::string> encoded) {
     return;
   }
   queue_.push_back(std::move(encoded));
-  if (!writing_ && (state_ == State::kOpen || state_ == State::kDraining)) write();
+  if (writing_ || write_scheduled_ || (state_ != State::kOpen && state_ != State::kDraining)) {
+    return;
+  }
+  // Not at once: the frames the strand runs next (a committed batch's ack and push to the same
+  // peer) then leave in the same write, one system call instead of one each.
+  write_scheduled_ = true;
+  asio::post(strand_, [self = shared_from_this()] {
+    self->write_scheduled_ = false;
+    if (!self->writing_ && !self->queue_.empty() &&
+        (self->state_ == State::kOpen || self->state_ == State::kDraining)) {
+      self->write();
+    }
+  });
 }
 
 void Connection::write() {

@@ -139,6 +139,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// connections. A null or empty buffer is ignored.
   void send_encoded(std::shared_ptr<const std::string> encoded);
 
+  /// send() for a caller running on executor() (a handler of this connection): the frame joins
+  /// the queue at once instead of through a post, so it leaves in the same write as the frames
+  /// that handlers before it queued (a response and the pushes of the same commit).
+  /// REQUIRES: called on executor().
+  void send_on_executor(const v1::Frame& frame);
+
   /// Graceful close: stops delivering frames, flushes what was sent before this call, sends TLS
   /// close_notify / TCP FIN, waits (up to close_timeout) for the peer to close too, then closes;
   /// on_close(ok), or kTimeout if queued bytes could not be written in time. Before start() it
@@ -201,6 +207,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void on_idle_timer(const std::error_code& ec);
   void on_heartbeat_timer(const std::error_code& ec);
   bool is_tls() const noexcept;
+  // Counts `n` bytes against the send-queue bound; false (and the connection fails as a slow
+  // consumer) if they do not fit.
+  bool admit(std::size_t n);
 
   const asio::any_io_executor strand_;
   const ConnectionOptions options_;
@@ -233,6 +242,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string coalesced_;        // TLS: small frames copied together into few records
   std::size_t batch_bytes_ = 0;  // bytes of the outstanding write, returned to queued_bytes_
   bool writing_ = false;
+  bool write_scheduled_ = false;  // a write() is posted to run after the strand's queued handlers
 
   std::chrono::milliseconds idle_timeout_;
   std::chrono::steady_clock::time_point last_received_;

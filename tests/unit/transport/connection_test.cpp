@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "tcp_segments.h"
 #include "test_support.h"
 #include "transport/frame_codec.h"
 
@@ -387,6 +388,28 @@ TEST_CASE("connection: send_encoded shares one buffer between connections") {
     (*b)->close();
     REQUIRE(ra->wait_closed());
     REQUIRE(rb->wait_closed());
+  }
+  io.finish();
+}
+
+TEST_CASE("connection: frames queued in one turn of its executor leave in one write") {
+  IoRunner io;
+  {
+    TestServer server(io, server_options(fast_options()));
+    asio::ip::tcp::socket raw = raw_connect(io.io, server.port());
+    REQUIRE(server.wait_accepted(1));
+    auto srv = server.accepted(0);
+    // Segments that reached the peer: one per write of the server (the peer sends nothing).
+    const std::int64_t before = tcp_segments_in(raw.native_handle());
+    REQUIRE(before >= 0);
+    // What a server request handler does: its response, then (same turn) more for the peer.
+    asio::post(srv.connection->executor(), [c = srv.connection] {
+      c->send_on_executor(make_frame(1, "response"));
+      c->send_on_executor(make_frame(2, "and a push"));
+    });
+    CHECK(read_frame(raw).request_id() == 1);
+    CHECK(read_frame(raw).request_id() == 2);
+    CHECK(tcp_segments_in(raw.native_handle()) - before == 1);
   }
   io.finish();
 }
