@@ -39,9 +39,6 @@ namespace wechat {
 namespace fs = std::filesystem;
 
 namespace {
-/// Worker threads (scrypt, mail) yield to I/O and storage: at nice 10 a saturated pool gets
-/// about a tenth of a contended core, and all of an idle one.
-constexpr int kWorkerNice = 10;
 /// How often expired sessions and verification codes are deleted.
 constexpr std::chrono::minutes kSweepInterval{10};
 /// How long shutdown waits for each step of leaving a cluster (Redis may be unreachable).
@@ -332,7 +329,7 @@ Status Server::Impl::start() {
   }
   store_ = std::make_unique<server::StoreExecutor>(std::move(store), *router_,
                                                    log_.with_component("store"));
-  workers_ = std::make_unique<server::WorkerPool>(options_.worker_threads, kWorkerNice);
+  workers_ = std::make_unique<server::WorkerPool>(options_.worker_threads);
   context_ = std::make_unique<server::ServerContext>(options_, *clock_, log_, *store_, *router_,
                                                      workers_->executor(), *mailer_);
   router_->set_presence_listener([context = context_.get()](std::uint64_t user, bool online) {
