@@ -28,6 +28,8 @@ constexpr std::size_t kWriteScratchSize =
                        Tls13Records::kControlSize);
 constexpr std::size_t kReadScratchSize =
     Tls13Records::kHeaderSize + Tls13Records::kMaxCiphertext + (64 << 10);
+// Records in a row that may carry no data (empty, KeyUpdate, user_canceled): OpenSSL's limit.
+constexpr unsigned kMaxRecordsWithoutData = 32;
 
 std::uint8_t* thread_scratch(std::unique_ptr<std::uint8_t[]>& scratch, std::size_t size) {
   if (!scratch) scratch = std::make_unique<std::uint8_t[]>(size);
@@ -485,65 +487,70 @@ TlsSocket::Want TlsSocket::read_records(char* data, std::size_t size, std::size_
     ec = asio::error::eof;
     return Want::kNothing;
   }
+  // The partial record kept from last time, then whatever the socket has.
   std::uint8_t* in = read_scratch();
-  for (;;) {
-    // The partial record kept from last time, then whatever the socket has.
-    std::size_t have = rx_.size();
-    if (have > 0) std::memcpy(in, rx_.data(), have);
-    release(rx_);
-    ssize_t got = 0;
-    do {
-      got = ::recv(socket_.native_handle(), in + have, kReadScratchSize - have, 0);
-    } while (got < 0 && errno == EINTR);
-    if (got < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        rx_.assign(in, in + have);
-        read_wants_ = Want::kRead;
-        return Want::kRead;
-      }
-      ec = std::error_code(errno, asio::error::get_system_category());
-      return Want::kNothing;
+  std::size_t have = rx_.size();
+  if (have > 0) std::memcpy(in, rx_.data(), have);
+  release(rx_);
+  ssize_t got = 0;
+  do {
+    got = ::recv(socket_.native_handle(), in + have, kReadScratchSize - have, 0);
+  } while (got < 0 && errno == EINTR);
+  if (got < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      rx_.assign(in, in + have);
+      read_wants_ = Want::kRead;
+      return Want::kRead;
     }
-    if (got == 0) {  // EOF without close_notify: truncation, whatever was half received
-      ec = asio::ssl::error::stream_truncated;
-      return Want::kNothing;
-    }
-    have += static_cast<std::size_t>(got);
+    ec = std::error_code(errno, asio::error::get_system_category());
+    return Want::kNothing;
+  }
+  if (got == 0) {  // EOF without close_notify: truncation, whatever was half received
+    ec = asio::ssl::error::stream_truncated;
+    return Want::kNothing;
+  }
+  have += static_cast<std::size_t>(got);
 
-    std::size_t offset = 0;
-    std::error_code error;
-    while (!peer_closed_) {
-      const Tls13Records::OpenResult record =
-          records_->open(std::span(in + offset, have - offset), error);
-      if (record.what == Tls13Records::Opened::kIncomplete) break;
-      if (record.what == Tls13Records::Opened::kFailed) {
-        if (n == 0) {
-          ec = error;
-        } else {
-          deferred_read_error_ = error;
-        }
-        return Want::kNothing;
-      }
-      offset += record.consumed;
-      if (record.what == Tls13Records::Opened::kClosed) peer_closed_ = true;
-      if (record.what != Tls13Records::Opened::kData) continue;
+  std::size_t offset = 0;
+  std::error_code error;
+  while (!peer_closed_ && !error) {
+    const Tls13Records::OpenResult record =
+        records_->open(std::span(in + offset, have - offset), error);
+    if (record.what == Tls13Records::Opened::kIncomplete) break;
+    if (record.what == Tls13Records::Opened::kFailed) break;
+    offset += record.consumed;
+    if (record.what == Tls13Records::Opened::kClosed) {
+      peer_closed_ = true;
+    } else if (record.what == Tls13Records::Opened::kData && !record.content.empty()) {
+      records_without_data_ = 0;
       const std::size_t fits = std::min(size - n, record.content.size());
       std::memcpy(data + n, record.content.data(), fits);
       n += fits;
       rx_plain_.insert(rx_plain_.end(), record.content.begin() + static_cast<std::ptrdiff_t>(fits),
                        record.content.end());
+    } else if (++records_without_data_ > kMaxRecordsWithoutData) {
+      // Empty records and KeyUpdates cost us work and the peer nothing (OpenSSL's limit).
+      error = std::error_code(static_cast<int>(ERR_PACK(ERR_LIB_SSL, 0, SSL_R_RECORD_TOO_SMALL)),
+                              asio::error::get_ssl_category());
     }
-    if (peer_closed_) {  // what follows close_notify is never read (RFC 8446 §6.1)
-      if (n == 0) ec = asio::error::eof;
-      return Want::kNothing;
-    }
-    rx_.assign(in + offset, in + have);
-    if (n > 0) {
-      read_wants_ = Want::kNothing;
-      return Want::kNothing;
-    }
-    // Only a partial record, or records that carried no data (a KeyUpdate): read on.
   }
+  if (error) {
+    if (n == 0) {
+      ec = error;
+    } else {
+      deferred_read_error_ = error;
+    }
+    return Want::kNothing;
+  }
+  if (peer_closed_) {  // what follows close_notify is never read (RFC 8446 §6.1)
+    if (n == 0) ec = asio::error::eof;
+    return Want::kNothing;
+  }
+  rx_.assign(in + offset, in + have);
+  // With nothing for the caller (a partial record, or records without data) wait for the
+  // socket again rather than read on here: a peer that keeps sending cannot hold the strand.
+  read_wants_ = n > 0 ? Want::kNothing : Want::kRead;
+  return read_wants_;
 }
 
 }  // namespace wechat::transport::detail

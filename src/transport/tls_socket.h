@@ -258,6 +258,7 @@ class TlsSocket {
   std::size_t rx_plain_offset_ = 0;
   std::vector<std::uint8_t> tx_;  // sealed bytes the socket has not taken yet
   std::size_t tx_offset_ = 0;
+  unsigned records_without_data_ = 0;  // in a row, up to kMaxRecordsWithoutData
   bool peer_closed_ = false;   // the peer's close_notify was read: every read is eof now
   bool close_sealed_ = false;  // our close_notify is in tx_ or sent
 };

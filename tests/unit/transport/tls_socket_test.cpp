@@ -4,6 +4,7 @@
 #include "transport/tls_socket.h"
 
 #include <doctest/doctest.h>
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 
 #include <asio/ssl/context.hpp>
@@ -293,6 +294,26 @@ TEST_CASE("tls socket: a client's KeyUpdate is followed, and the one it requests
     CHECK(reply == "reply");
   }
   exchange(pair);
+}
+
+TEST_CASE("tls socket: a peer sending record after record without data is cut off") {
+  TestCertificate cert;
+  Pair pair(cert);
+  pair.handshake();
+  REQUIRE(pair.server.tls->records_handed_over());
+  SSL* client = pair.client.tls->native_handle();
+  // Each KeyUpdate is a record that costs the server a key derivation and carries no data.
+  for (int i = 0; i < 40; ++i) {
+    REQUIRE(SSL_key_update(client, SSL_KEY_UPDATE_NOT_REQUESTED) == 1);
+    REQUIRE(SSL_do_handshake(client) == 1);
+  }
+  std::error_code ec;
+  for (int reads = 0; reads < 40; ++reads) {
+    ec = pair.server.read_once().first;
+    if (ec != asio::error::would_block) break;
+  }
+  CHECK(ec.category() == asio::error::get_ssl_category());
+  CHECK(ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == SSL_R_RECORD_TOO_SMALL);
 }
 
 TEST_CASE("tls socket: with TLS 1.2 OpenSSL keeps the server's records") {
