@@ -264,11 +264,19 @@ TEST_CASE("tls socket: with each TLS 1.3 suite the server takes the records over
   }
 }
 
-TEST_CASE("tls socket: a client's KeyUpdate is followed, and the one it requests is sent") {
+// A TLS 1.3 pair whose handshake is done and whose server took the records over.
+struct HandedOverPair {
+  HandedOverPair() {
+    pair.handshake();
+    REQUIRE(pair.server.tls->records_handed_over());
+  }
   TestCertificate cert;
-  Pair pair(cert);
-  pair.handshake();
-  REQUIRE(pair.server.tls->records_handed_over());
+  Pair pair{cert};
+};
+
+TEST_CASE("tls socket: a client's KeyUpdate is followed, and the one it requests is sent") {
+  HandedOverPair handed_over;
+  Pair& pair = handed_over.pair;
   SSL* client = pair.client.tls->native_handle();
   for (int round = 0; round < 3; ++round) {
     CAPTURE(round);
@@ -297,10 +305,8 @@ TEST_CASE("tls socket: a client's KeyUpdate is followed, and the one it requests
 }
 
 TEST_CASE("tls socket: a peer sending record after record without data is cut off") {
-  TestCertificate cert;
-  Pair pair(cert);
-  pair.handshake();
-  REQUIRE(pair.server.tls->records_handed_over());
+  HandedOverPair handed_over;
+  Pair& pair = handed_over.pair;
   SSL* client = pair.client.tls->native_handle();
   // Each KeyUpdate is a record that costs the server a key derivation and carries no data.
   for (int i = 0; i < 40; ++i) {
