@@ -24,7 +24,7 @@ constexpr std::uint8_t kKeyUpdate = 24;
 constexpr std::uint8_t kCloseNotify = 0;
 constexpr std::uint8_t kUserCanceled = 90;
 
-// What each suite uses (RFC 8446 §B.4). Ciphers and the KDF are fetched once: passing
+// What each suite uses (RFC 8446 §B.4). The ciphers are fetched once: passing
 // OpenSSL 3 a fetched algorithm spares every call a lookup by name.
 struct SuiteInfo {
   const EVP_CIPHER* cipher;

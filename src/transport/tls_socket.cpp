@@ -91,6 +91,7 @@ struct TlsSocket::TrafficSecrets {
 };
 
 void TlsSocket::hand_over_records(SSL_CTX* ctx) {
+  SSL_CTX_set_num_tickets(ctx, 0);
   SSL_CTX_set_keylog_callback(ctx, &TrafficSecrets::capture);
 }
 

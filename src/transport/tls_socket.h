@@ -66,8 +66,8 @@ class TlsSocket {
 
   /// Lets server sessions on `ctx` hand their records over after a TLS 1.3 handshake: OpenSSL
   /// tells TlsSocket the traffic secrets through the context's key log callback (which this
-  /// takes). REQUIRES: `ctx` issues no session tickets (SSL_CTX_set_num_tickets(ctx, 0)): a
-  /// ticket would be a record OpenSSL sends after the handshake, under keys we then take over.
+  /// takes). It also turns session tickets off: a ticket would be a record OpenSSL sends after
+  /// the handshake, under keys that are ours by then.
   static void hand_over_records(SSL_CTX* ctx);
 
   /// Prepares an SSL session for `side`. If OpenSSL cannot allocate one, native_handle() is
