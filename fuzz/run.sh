@@ -3,8 +3,8 @@
 # Builds the libFuzzer targets with clang in build-fuzz/ and gives each a short run over a scratch
 # copy of its seed corpus (fuzz/corpus-run/<target>/, git-ignored), so the checked-in seeds stay
 # small. The seconds (default 30) are the whole budget, shared out: the handler fuzzer, which
-# runs a real server, gets half, the other targets the rest. Every target runs even if an earlier
-# one failed; the script exits non-zero if any found something. Reproducers land in
+# runs a real server, gets two shares, the other targets one each. Every target runs even if an
+# earlier one failed; the script exits non-zero if any found something. Reproducers land in
 # build-fuzz/fuzz-artifacts/<target>/. Long runs and reproducing a crash: fuzz/README.md.
 #   bash fuzz/run.sh [seconds] [target...]     (targets: frame_decoder handlers command_parser
 #                                               tls13_records)
