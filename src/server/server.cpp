@@ -343,6 +343,7 @@ Status Server::Impl::start() {
   listen.max_connections = options_.max_connections;
   listen.connection.max_frame_bytes = options_.max_frame_bytes;
   listen.connection.idle_timeout = options_.unauthenticated_timeout;
+  listen.strand_per_connection = options_.io_threads > 1;
   listener_ = std::make_unique<transport::Listener>(
       io_, listen, [this](std::shared_ptr<transport::Connection> c) { on_accept(std::move(c)); });
   WECHAT_ASSIGN_OR_RETURN(port_, listener_->start());

@@ -28,10 +28,15 @@ struct Listener::State : std::enable_shared_from_this<Listener::State> {
         backoff(strand) {}
 
   void accept() {
-    acceptor.async_accept(asio::make_strand(io),
-                          [self = shared_from_this()](const std::error_code& ec, tcp::socket s) {
-                            self->on_accepted(ec, std::move(s));
-                          });
+    auto on_accepted = [self = shared_from_this()](const std::error_code& ec, tcp::socket s) {
+      self->on_accepted(ec, std::move(s));
+    };
+    // The accepted socket's executor is the one its Connection runs on.
+    if (options.strand_per_connection) {
+      acceptor.async_accept(asio::make_strand(io), std::move(on_accepted));
+    } else {
+      acceptor.async_accept(io.get_executor(), std::move(on_accepted));
+    }
   }
 
   void on_accepted(const std::error_code& ec, tcp::socket socket) {

@@ -4,7 +4,7 @@
 
 /// @file
 /// The server's accept loop: binds, accepts, enforces the connection limit and hands out
-/// connections (each on its own strand) to the server.
+/// connections (each on its own strand, unless ListenerOptions says otherwise) to the server.
 
 #include <cstddef>
 #include <cstdint>
@@ -35,6 +35,10 @@ struct ListenerOptions {
   std::size_t max_connections = 10000;
   /// Accept failures (e.g. out of file descriptors) are reported here. Default: dropped.
   wechat::detail::Logger logger;
+  /// Each accepted connection runs on a strand of its own. false when only one thread runs the
+  /// io_context: its handlers never run at once anyway, and a strand would cost every
+  /// connection ~130 bytes and every handler a dispatch through it. Default: true.
+  bool strand_per_connection = true;
 };
 
 /// Accepts TCP connections and hands them to `on_accept`, not yet started.
