@@ -156,6 +156,31 @@ TEST_CASE("listener: connections over the limit are closed at once and counted")
   io.finish();
 }
 
+TEST_CASE("listener: connections get a strand each, or none when the options say so") {
+  for (const bool strands : {true, false}) {
+    CAPTURE(strands);
+    IoRunner io;
+    {
+      ListenerOptions listen = server_options(options());
+      listen.strand_per_connection = strands;
+      TestServer server(io, listen, /*echo=*/true);
+      auto client = connect_sync(io, server.port(), nullptr, options());
+      REQUIRE(client.ok());
+      auto rec = Recorder::make();
+      (*client)->start(rec->handler());
+      (*client)->send(make_frame(1, "through"));
+      REQUIRE(rec->wait_frames(1));
+      REQUIRE(server.wait_accepted(1));
+      // Without a strand the connection runs on the io_context's own executor.
+      const asio::any_io_executor plain(io.io.get_executor());
+      CHECK((server.accepted(0).connection->executor() == plain) == !strands);
+      (*client)->close();
+      REQUIRE(rec->wait_closed());
+    }
+    io.finish();
+  }
+}
+
 TEST_CASE("listener: stop() ends accepting and leaves open connections alone") {
   IoRunner io;
   {
