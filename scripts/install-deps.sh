@@ -10,7 +10,7 @@ packages=(
   libfmt-dev libcli11-dev doctest-dev libcurl4-openssl-dev libncurses-dev
   libpq-dev postgresql libhiredis-dev redis-server
   clang libclang-rt-14-dev
-  python3 tmux
+  python3 tmux gnutls-bin
 )
 if [[ "${WECHAT_DEPS_EXTRA:-}" != "" ]]; then
   read -r -a extra <<<"${WECHAT_DEPS_EXTRA}"
