@@ -103,11 +103,11 @@ struct ThreadAead {
   const EVP_CIPHER* cipher = nullptr;  // what ctx is set up for; null after a failure
 };
 
-std::error_code ssl_error(int reason) {
+}  // namespace
+
+std::error_code tls_error(int reason) {
   return {static_cast<int>(ERR_PACK(ERR_LIB_SSL, 0, reason)), asio::error::get_ssl_category()};
 }
-
-}  // namespace
 
 std::optional<Tls13Records::Suite> Tls13Records::suite_from_id(std::uint16_t id) {
   switch (static_cast<Suite>(id)) {
@@ -208,7 +208,7 @@ bool Tls13Records::crypt(Direction& d, bool encrypt, const std::uint8_t* header,
 Tls13Records::OpenResult Tls13Records::open(std::span<std::uint8_t> in, std::error_code& ec) {
   OpenResult result;
   auto fail = [&](int reason) {
-    ec = ssl_error(reason);
+    ec = tls_error(reason);
     result.what = Opened::kFailed;
     return result;
   };
@@ -267,15 +267,15 @@ Tls13Records::Opened Tls13Records::handle_key_update(std::span<const std::uint8_
   // exactly one.
   if (message.size() != 5 || message[0] != kKeyUpdate || message[1] != 0 || message[2] != 0 ||
       message[3] != 1) {
-    ec = ssl_error(SSL_R_UNEXPECTED_MESSAGE);
+    ec = tls_error(SSL_R_UNEXPECTED_MESSAGE);
     return Opened::kFailed;
   }
   if (message[4] > 1) {  // update_not_requested(0) or update_requested(1)
-    ec = ssl_error(SSL_R_BAD_KEY_UPDATE);
+    ec = tls_error(SSL_R_BAD_KEY_UPDATE);
     return Opened::kFailed;
   }
   if (!advance(read_)) {
-    ec = ssl_error(ERR_R_INTERNAL_ERROR);
+    ec = tls_error(ERR_R_INTERNAL_ERROR);
     return Opened::kFailed;
   }
   if (message[4] == 1) update_owed_ = true;

@@ -18,6 +18,10 @@
 
 namespace wechat::transport::detail {
 
+/// An OpenSSL SSL-library reason code (SSL_R_*, ERR_R_*) as the error_code asio's ssl
+/// category gives for it, so a failure of ours reads like OpenSSL's own.
+std::error_code tls_error(int reason);
+
 class Tls13Records {
  public:
   /// The TLS 1.3 cipher suites OpenSSL 3.0 negotiates by default.

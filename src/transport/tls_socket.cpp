@@ -438,8 +438,7 @@ TlsSocket::Want TlsSocket::write_records(asio::const_buffer buffer, std::size_t&
       const int control = records_->seal_pending_control(out + used);
       const std::size_t chunk = std::min(Tls13Records::kMaxPlaintext, buffer.size() - bytes);
       if (control < 0 || !records_->seal_data(std::span(data + bytes, chunk), out + used + control)) {
-        ec = std::error_code(static_cast<int>(ERR_PACK(ERR_LIB_SSL, 0, ERR_R_INTERNAL_ERROR)),
-                             asio::error::get_ssl_category());
+        ec = tls_error(ERR_R_INTERNAL_ERROR);
         return Want::kNothing;
       }
       used += static_cast<std::size_t>(control) + Tls13Records::sealed_size(chunk);
@@ -460,8 +459,7 @@ TlsSocket::Want TlsSocket::shutdown_records(std::error_code& ec) {
   if (!close_sealed_) {
     std::array<std::uint8_t, Tls13Records::sealed_size(2)> alert{};
     if (!records_->seal_close_notify(alert.data())) {
-      ec = std::error_code(static_cast<int>(ERR_PACK(ERR_LIB_SSL, 0, ERR_R_INTERNAL_ERROR)),
-                           asio::error::get_ssl_category());
+      ec = tls_error(ERR_R_INTERNAL_ERROR);
       return Want::kNothing;
     }
     close_sealed_ = true;
@@ -531,8 +529,7 @@ TlsSocket::Want TlsSocket::read_records(char* data, std::size_t size, std::size_
                        record.content.end());
     } else if (++records_without_data_ > kMaxRecordsWithoutData) {
       // Empty records and KeyUpdates cost us work and the peer nothing (OpenSSL's limit).
-      error = std::error_code(static_cast<int>(ERR_PACK(ERR_LIB_SSL, 0, SSL_R_RECORD_TOO_SMALL)),
-                              asio::error::get_ssl_category());
+      error = tls_error(SSL_R_RECORD_TOO_SMALL);
     }
   }
   if (error) {
