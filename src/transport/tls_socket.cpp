@@ -44,6 +44,24 @@ std::uint8_t* read_scratch() {
   return thread_scratch(scratch, kReadScratchSize);
 }
 
+// send() and recv() on the socket, retried on EINTR: the byte count, or -1 with errno set.
+// send() never raises SIGPIPE (the client library cannot assume it is ignored).
+ssize_t send_retrying(int fd, const void* data, std::size_t size) {
+  ssize_t n = 0;
+  do {
+    n = ::send(fd, data, size, MSG_NOSIGNAL);
+  } while (n < 0 && errno == EINTR);
+  return n;
+}
+ssize_t recv_retrying(int fd, void* data, std::size_t size) {
+  ssize_t n = 0;
+  do {
+    n = ::recv(fd, data, size, 0);
+  } while (n < 0 && errno == EINTR);
+  return n;
+}
+bool would_block(int error) { return error == EAGAIN || error == EWOULDBLOCK; }
+
 // Frees a buffer's memory, not only its contents (clear() keeps the capacity).
 void release(std::vector<std::uint8_t>& v) { std::vector<std::uint8_t>().swap(v); }
 
@@ -122,20 +140,17 @@ struct TlsSocket::Bio {
       self->last_errno_ = EBADF;
       return 0;
     }
-    for (;;) {
-      const ssize_t n = ::send(self->socket_.native_handle(), data, size, MSG_NOSIGNAL);
-      if (n >= 0) {
-        *written = static_cast<std::size_t>(n);
-        return 1;
-      }
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        BIO_set_retry_write(bio);
-      } else {
-        self->last_errno_ = errno;
-      }
-      return 0;
+    const ssize_t n = send_retrying(self->socket_.native_handle(), data, size);
+    if (n >= 0) {
+      *written = static_cast<std::size_t>(n);
+      return 1;
     }
+    if (would_block(errno)) {
+      BIO_set_retry_write(bio);
+    } else {
+      self->last_errno_ = errno;
+    }
+    return 0;
   }
 
   static int read(BIO* bio, char* data, std::size_t size, std::size_t* read) {
@@ -146,24 +161,19 @@ struct TlsSocket::Bio {
       self->last_errno_ = EBADF;
       return 0;
     }
-    for (;;) {
-      const ssize_t n = ::recv(self->socket_.native_handle(), data, size, 0);
-      if (n > 0) {
-        *read = static_cast<std::size_t>(n);
-        return 1;
-      }
-      if (n == 0) {
-        self->eof_ = true;  // BIO_eof() is how OpenSSL tells EOF from failure
-        return 0;
-      }
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        BIO_set_retry_read(bio);
-      } else {
-        self->last_errno_ = errno;
-      }
-      return 0;
+    const ssize_t n = recv_retrying(self->socket_.native_handle(), data, size);
+    if (n > 0) {
+      *read = static_cast<std::size_t>(n);
+      return 1;
     }
+    if (n == 0) {
+      self->eof_ = true;  // BIO_eof() is how OpenSSL tells EOF from failure
+    } else if (would_block(errno)) {
+      BIO_set_retry_read(bio);
+    } else {
+      self->last_errno_ = errno;
+    }
+    return 0;
   }
 
   static long ctrl(BIO* bio, int cmd, long /*num*/, void* /*ptr*/) {  // NOLINT(google-runtime-int)
@@ -399,15 +409,13 @@ TlsSocket::Want TlsSocket::send_some(const std::uint8_t* data, std::size_t size,
                                      std::size_t& sent, std::error_code& ec) {
   sent = 0;
   while (sent < size) {
-    const ssize_t n = ::send(socket_.native_handle(), data + sent, size - sent, MSG_NOSIGNAL);
-    if (n >= 0) {
-      sent += static_cast<std::size_t>(n);
-      continue;
+    const ssize_t n = send_retrying(socket_.native_handle(), data + sent, size - sent);
+    if (n < 0) {
+      if (would_block(errno)) return Want::kWrite;
+      ec = std::error_code(errno, asio::error::get_system_category());
+      return Want::kNothing;
     }
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return Want::kWrite;
-    ec = std::error_code(errno, asio::error::get_system_category());
-    return Want::kNothing;
+    sent += static_cast<std::size_t>(n);
   }
   return Want::kNothing;
 }
@@ -491,12 +499,9 @@ TlsSocket::Want TlsSocket::read_records(char* data, std::size_t size, std::size_
   std::size_t have = rx_.size();
   if (have > 0) std::memcpy(in, rx_.data(), have);
   release(rx_);
-  ssize_t got = 0;
-  do {
-    got = ::recv(socket_.native_handle(), in + have, kReadScratchSize - have, 0);
-  } while (got < 0 && errno == EINTR);
+  const ssize_t got = recv_retrying(socket_.native_handle(), in + have, kReadScratchSize - have);
   if (got < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+    if (would_block(errno)) {
       rx_.assign(in, in + have);
       read_wants_ = Want::kRead;
       return Want::kRead;
