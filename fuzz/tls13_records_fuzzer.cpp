@@ -91,8 +91,7 @@ void fuzz_sealed(Tls13Records& reader, Tls13Records& peer, const std::uint8_t* d
     data += length;
     size -= length;
 
-    std::vector<std::uint8_t> wire(Tls13Records::kControlSize +
-                                   Tls13Records::sealed_size(length));
+    std::vector<std::uint8_t> wire(Tls13Records::kControlSize + Tls13Records::sealed_size(length));
     const int update = peer.seal_pending_control(wire.data());
     check(update >= 0);
     check(peer.seal_record(type, content, wire.data() + update));

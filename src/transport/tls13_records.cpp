@@ -35,8 +35,7 @@ struct SuiteInfo {
 const SuiteInfo& info(Tls13Records::Suite suite) {
   static const SuiteInfo aes128{EVP_CIPHER_fetch(nullptr, "AES-128-GCM", nullptr), 16, 32};
   static const SuiteInfo aes256{EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr), 32, 48};
-  static const SuiteInfo chacha{EVP_CIPHER_fetch(nullptr, "ChaCha20-Poly1305", nullptr), 32,
-                                32};
+  static const SuiteInfo chacha{EVP_CIPHER_fetch(nullptr, "ChaCha20-Poly1305", nullptr), 32, 32};
   switch (suite) {
     case Tls13Records::Suite::kAes128GcmSha256:
       return aes128;
@@ -156,16 +155,15 @@ bool Tls13Records::install(Direction& d, std::span<const std::uint8_t> secret) c
 bool Tls13Records::advance(Direction& d) const {
   const SuiteInfo& si = info(suite_);
   std::array<std::uint8_t, 48> next{};
-  const bool ok =
-      expand_label(si, std::span(d.secret.data(), si.hash_size), "traffic upd",
-                   std::span(next.data(), si.hash_size)) &&
-      install(d, std::span(next.data(), si.hash_size));
+  const bool ok = expand_label(si, std::span(d.secret.data(), si.hash_size), "traffic upd",
+                               std::span(next.data(), si.hash_size)) &&
+                  install(d, std::span(next.data(), si.hash_size));
   OPENSSL_cleanse(next.data(), next.size());
   return ok;
 }
 
-bool Tls13Records::crypt(Direction& d, bool encrypt, const std::uint8_t* header,
-                         std::uint8_t* data, std::size_t size, std::uint8_t* tag) const {
+bool Tls13Records::crypt(Direction& d, bool encrypt, const std::uint8_t* header, std::uint8_t* data,
+                         std::size_t size, std::uint8_t* tag) const {
   if (d.sequence == std::numeric_limits<std::uint64_t>::max()) return false;  // RFC 8446 §5.3
   // The per-record nonce: the IV with the 64-bit sequence number XORed into its last bytes.
   std::array<std::uint8_t, 12> nonce = d.iv;
@@ -283,7 +281,7 @@ Tls13Records::Opened Tls13Records::handle_key_update(std::span<const std::uint8_
 }
 
 bool Tls13Records::seal_record(std::uint8_t type, std::span<const std::uint8_t> content,
-                        std::uint8_t* out) {
+                               std::uint8_t* out) {
   if (content.size() > kMaxPlaintext) return false;
   const std::size_t length = content.size() + 1 + kTagSize;
   out[0] = kApplicationData;

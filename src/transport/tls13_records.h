@@ -46,9 +46,10 @@ class Tls13Records {
   /// 32 or 48 bytes): `read_secret` the peer's, `write_secret` ours. Null if the lengths are
   /// wrong or OpenSSL cannot derive the keys. Sequence numbers start at 0, so no record may
   /// have been sent or received under these secrets yet.
-  static std::unique_ptr<Tls13Records> create(Suite suite, std::span<const std::uint8_t> read_secret,
-                                              std::span<const std::uint8_t> write_secret,
-                                              std::uint64_t records_per_key = kDefaultRecordsPerKey);
+  static std::unique_ptr<Tls13Records> create(
+      Suite suite, std::span<const std::uint8_t> read_secret,
+      std::span<const std::uint8_t> write_secret,
+      std::uint64_t records_per_key = kDefaultRecordsPerKey);
   ~Tls13Records();
   Tls13Records(const Tls13Records&) = delete;
   Tls13Records& operator=(const Tls13Records&) = delete;
@@ -70,9 +71,7 @@ class Tls13Records {
   OpenResult open(std::span<std::uint8_t> in, std::error_code& ec);
 
   /// Bytes a record with `n` bytes of content takes on the wire.
-  static constexpr std::size_t sealed_size(std::size_t n) {
-    return kHeaderSize + n + 1 + kTagSize;
-  }
+  static constexpr std::size_t sealed_size(std::size_t n) { return kHeaderSize + n + 1 + kTagSize; }
   /// Bytes seal_pending_control() may write at most.
   static constexpr std::size_t kControlSize = kHeaderSize + 5 + 1 + kTagSize;
 

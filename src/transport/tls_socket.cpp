@@ -24,8 +24,8 @@ namespace {
 // connection keeps only what a call could not finish (a partial record, unsent bytes).
 constexpr std::size_t kRecordsPerSend = 4;
 constexpr std::size_t kWriteScratchSize =
-    kRecordsPerSend * (Tls13Records::sealed_size(Tls13Records::kMaxPlaintext) +
-                       Tls13Records::kControlSize);
+    kRecordsPerSend *
+    (Tls13Records::sealed_size(Tls13Records::kMaxPlaintext) + Tls13Records::kControlSize);
 constexpr std::size_t kReadScratchSize =
     Tls13Records::kHeaderSize + Tls13Records::kMaxCiphertext + (64 << 10);
 // Records in a row that may carry no data (empty, KeyUpdate, user_canceled): OpenSSL's limit.
@@ -243,8 +243,9 @@ void TlsSocket::take_over_records() {
                            ? Tls13Records::suite_from_id(SSL_CIPHER_get_protocol_id(cipher))
                            : std::nullopt;
     if (suite) {
-      records = Tls13Records::create(*suite, std::span(secrets->client.data(), secrets->client_size),
-                                     std::span(secrets->server.data(), secrets->server_size));
+      records =
+          Tls13Records::create(*suite, std::span(secrets->client.data(), secrets->client_size),
+                               std::span(secrets->server.data(), secrets->server_size));
     }
   }
   if (!records) {
@@ -405,8 +406,8 @@ TlsSocket::Want TlsSocket::ShutdownStep::operator()(TlsSocket& s, std::error_cod
 
 // ---- Records handed over (a server after its TLS 1.3 handshake). ----
 
-TlsSocket::Want TlsSocket::send_some(const std::uint8_t* data, std::size_t size,
-                                     std::size_t& sent, std::error_code& ec) {
+TlsSocket::Want TlsSocket::send_some(const std::uint8_t* data, std::size_t size, std::size_t& sent,
+                                     std::error_code& ec) {
   sent = 0;
   while (sent < size) {
     const ssize_t n = send_retrying(socket_.native_handle(), data + sent, size - sent);
@@ -445,7 +446,8 @@ TlsSocket::Want TlsSocket::write_records(asio::const_buffer buffer, std::size_t&
     for (std::size_t r = 0; r < kRecordsPerSend && bytes < buffer.size(); ++r) {
       const int control = records_->seal_pending_control(out + used);
       const std::size_t chunk = std::min(Tls13Records::kMaxPlaintext, buffer.size() - bytes);
-      if (control < 0 || !records_->seal_data(std::span(data + bytes, chunk), out + used + control)) {
+      if (control < 0 ||
+          !records_->seal_data(std::span(data + bytes, chunk), out + used + control)) {
         ec = tls_error(ERR_R_INTERNAL_ERROR);
         return Want::kNothing;
       }

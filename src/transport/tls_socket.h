@@ -149,7 +149,7 @@ class TlsSocket {
     Want operator()(TlsSocket& s, std::error_code& ec);
     std::size_t bytes = 0;
   };
-  struct Bio;  // the BIO method's callbacks, in tls_socket.cpp
+  struct Bio;             // the BIO method's callbacks, in tls_socket.cpp
   struct TrafficSecrets;  // what the key log callback captured during a server handshake
 
   // Runs `step` until it completes, waiting on the socket in between, then calls
@@ -259,8 +259,8 @@ class TlsSocket {
   std::vector<std::uint8_t> tx_;  // sealed bytes the socket has not taken yet
   std::size_t tx_offset_ = 0;
   unsigned records_without_data_ = 0;  // in a row, up to kMaxRecordsWithoutData
-  bool peer_closed_ = false;   // the peer's close_notify was read: every read is eof now
-  bool close_sealed_ = false;  // our close_notify is in tx_ or sent
+  bool peer_closed_ = false;           // the peer's close_notify was read: every read is eof now
+  bool close_sealed_ = false;          // our close_notify is in tx_ or sent
 };
 
 template <typename Handler>

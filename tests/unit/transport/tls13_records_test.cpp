@@ -43,8 +43,8 @@ struct Ends {
 
 std::vector<std::uint8_t> seal(Tls13Records& from, const std::string& text) {
   std::vector<std::uint8_t> record(Tls13Records::sealed_size(text.size()));
-  REQUIRE(from.seal_data(
-      std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()), record.data()));
+  REQUIRE(from.seal_data(std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()),
+                         record.data()));
   return record;
 }
 
@@ -55,8 +55,8 @@ std::string content(const Tls13Records::OpenResult& r) {
 }  // namespace
 
 TEST_CASE("tls13 records: every suite seals and opens both ways, in order") {
-  for (Suite suite : {Suite::kAes128GcmSha256, Suite::kAes256GcmSha384,
-                      Suite::kChaCha20Poly1305Sha256}) {
+  for (Suite suite :
+       {Suite::kAes128GcmSha256, Suite::kAes256GcmSha384, Suite::kChaCha20Poly1305Sha256}) {
     CAPTURE(static_cast<int>(suite));
     Ends ends(suite);
     for (int i = 0; i < 3; ++i) {

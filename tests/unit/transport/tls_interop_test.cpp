@@ -43,11 +43,10 @@ TEST_CASE("tls interop: gnutls-cli exchanges frames with our server on every sui
     const std::string in = cert.dir.file("in.bin");
     std::ofstream(in, std::ios::binary) << frames;
 
-    for (const char* priority :
-         {"NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+AES-128-GCM",
-          "NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+AES-256-GCM",
-          "NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+CHACHA20-POLY1305",
-          "NORMAL:-VERS-ALL:+VERS-TLS1.2"}) {
+    for (const char* priority : {"NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+AES-128-GCM",
+                                 "NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+AES-256-GCM",
+                                 "NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+CHACHA20-POLY1305",
+                                 "NORMAL:-VERS-ALL:+VERS-TLS1.2"}) {
       CAPTURE(priority);
       const std::string out = cert.dir.file("out.bin");
       const std::string log = cert.dir.file("gnutls.log");

@@ -281,8 +281,8 @@ TEST_CASE("tls socket: a client's KeyUpdate is followed, and the one it requests
   for (int round = 0; round < 3; ++round) {
     CAPTURE(round);
     // OpenSSL sends the KeyUpdate with the next write.
-    REQUIRE(SSL_key_update(client, round == 1 ? SSL_KEY_UPDATE_NOT_REQUESTED
-                                              : SSL_KEY_UPDATE_REQUESTED) == 1);
+    REQUIRE(SSL_key_update(
+                client, round == 1 ? SSL_KEY_UPDATE_NOT_REQUESTED : SSL_KEY_UPDATE_REQUESTED) == 1);
     REQUIRE(pair.client.write("after the update") == std::error_code());
     // The KeyUpdate may arrive alone: a wake-up with nothing to read (would_block), as after
     // any record that carries no data.
