@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "store/sqlite_error.h"
+#include "store/wal_coalescing_vfs.h"
 
 namespace wechat::store {
 namespace {
@@ -187,7 +188,8 @@ Result<Database> Database::open(const std::string& path, const OpenOptions& opti
     if (options.create) flags |= SQLITE_OPEN_CREATE;
   }
   sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  // The default VFS, with a commit's log appends written as one write (wal_coalescing_vfs.h).
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, wal_coalescing_vfs_name());
   if (rc != SQLITE_OK) {
     Status status = sqlite_status(raw, rc, fmt::format("cannot open database '{}'", path));
     sqlite3_close_v2(raw);  // sqlite3_open_v2 may allocate a handle even when it fails.
