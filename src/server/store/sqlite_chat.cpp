@@ -146,13 +146,19 @@ Result<std::optional<v1::Message>> SqliteServerStore::message_at(std::uint64_t c
 
 Result<v1::Message> SqliteServerStore::append_message(v1::Message message) {
   const auto conversation = i64(message.conversation_id());
+  // Read, then write: an UPDATE ... RETURNING would open an ephemeral table for every call,
+  // which cost more than the update itself on this path.
   {
     WECHAT_ASSIGN_OR_RETURN(
-        auto st, db_.prepare_cached("UPDATE conversations SET last_seq = last_seq + 1 "
-                                    "WHERE id = ? RETURNING last_seq"));
+        auto st, db_.prepare_cached("SELECT last_seq + 1 FROM conversations WHERE id = ?"));
     WECHAT_ASSIGN_OR_RETURN(auto seq, st->query_int64(conversation));
     if (!seq) return Status(Error::kNotFound, "no such conversation");
     message.set_seq(u64(*seq));
+  }
+  {
+    WECHAT_ASSIGN_OR_RETURN(
+        auto st, db_.prepare_cached("UPDATE conversations SET last_seq = ? WHERE id = ?"));
+    WECHAT_TRY(st->run(i64(message.seq()), conversation));
   }
   {
     WECHAT_ASSIGN_OR_RETURN(
@@ -175,28 +181,34 @@ Result<v1::Message> SqliteServerStore::append_message(v1::Message message) {
 
 Status SqliteServerStore::bind_log_insert(store::Statement& st, std::uint64_t key,
                                           const v1::LogEntry& entry) {
-  const int kind = static_cast<int>(entry.kind_case());
+  WECHAT_TRY(st.bind(1, i64(key)));
+  WECHAT_TRY(st.bind(2, entry.created_at_ms()));
+  WECHAT_TRY(st.bind(3, static_cast<int>(entry.kind_case())));
   if (entry.has_message()) {
-    return st.bind_all(i64(key), entry.created_at_ms(), kind, i64(entry.message().message_id()),
-                       nullptr);
+    WECHAT_TRY(st.bind(4, i64(entry.message().message_id())));
+    return st.bind(5, nullptr);
   }
-  return st.bind_all(i64(key), entry.created_at_ms(), kind, nullptr,
-                     store::Blob{log_entry_payload(entry)});
+  WECHAT_TRY(st.bind(4, nullptr));
+  return st.bind(5, store::Blob{log_entry_payload(entry)});
 }
 
 // A user's log head is the newest user_seq in their log, read through the primary key the
 // INSERT extends: allocating a position dirties no page but the one the row goes to (a log_head
-// column in `users` cost a scattered users page per entry, the largest share of the WAL).
+// column in `users` cost a scattered users page per entry, the largest share of the WAL). Two
+// statements rather than an INSERT ... RETURNING, which opens an ephemeral table per call.
 Result<v1::LogEntry> SqliteServerStore::append_log(std::uint64_t user_id, v1::LogEntry entry) {
+  {
+    WECHAT_ASSIGN_OR_RETURN(
+        auto st, db_.prepare_cached("SELECT max(user_seq) FROM user_log WHERE user_id = ?"));
+    WECHAT_ASSIGN_OR_RETURN(const auto head, st->query_int64(i64(user_id)));
+    entry.set_user_seq(u64(head.value_or(0)) + 1);
+  }
   WECHAT_ASSIGN_OR_RETURN(
-      auto st, db_.prepare_cached(
-                   "INSERT INTO user_log (user_id, user_seq, created_at, kind, message_id, "
-                   "payload) VALUES (?1, (SELECT coalesce(max(user_seq), 0) + 1 FROM user_log "
-                   "WHERE user_id = ?1), ?2, ?3, ?4, ?5) RETURNING user_seq"));
+      auto st, db_.prepare_cached("INSERT INTO user_log (user_id, created_at, kind, message_id, "
+                                  "payload, user_seq) VALUES (?, ?, ?, ?, ?, ?)"));
   WECHAT_TRY(bind_log_insert(*st, user_id, entry));
-  WECHAT_ASSIGN_OR_RETURN(const bool row, st->step());
-  if (!row) return Status(Error::kStorage, "the log insert returned no position");
-  entry.set_user_seq(u64(st->int64(0)));
+  WECHAT_TRY(st->bind(6, i64(entry.user_seq())));
+  WECHAT_TRY(st->run());
   return entry;
 }
 

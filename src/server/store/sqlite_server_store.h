@@ -120,7 +120,8 @@ class SqliteServerStore final : public ServerStore {
   explicit SqliteServerStore(store::Database db) : db_(std::move(db)) {}
   Result<v1::FriendRequest> read_friend_request(std::uint64_t request_id);
   /// Binds a user_log insert's parameters ?1..?5: `key` (a user or a conversation), then the
-  /// entry's created_at, kind, message id or payload.
+  /// entry's created_at, kind, message id or payload. One by one: the statement may have more
+  /// parameters, which the caller binds.
   static Status bind_log_insert(store::Statement& st, std::uint64_t key,
                                 const v1::LogEntry& entry);
   Result<std::optional<UserRow>> user_where(std::string_view sql, std::string_view key);
