@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "store/page_cache_guard.h"
 #include "store/sqlite_error.h"
 #include "store/wal_coalescing_vfs.h"
 
@@ -188,7 +189,9 @@ Result<Database> Database::open(const std::string& path, const OpenOptions& opti
     if (options.create) flags |= SQLITE_OPEN_CREATE;
   }
   sqlite3* raw = nullptr;
-  // The default VFS, with a commit's log appends written as one write (wal_coalescing_vfs.h).
+  // Before anything initialises SQLite (page_cache_guard.h); then the default VFS, with a
+  // commit's log appends written as one write (wal_coalescing_vfs.h).
+  install_page_cache_guard();
   const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, wal_coalescing_vfs_name());
   if (rc != SQLITE_OK) {
     Status status = sqlite_status(raw, rc, fmt::format("cannot open database '{}'", path));
