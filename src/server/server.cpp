@@ -330,8 +330,10 @@ Status Server::Impl::start() {
   store_ = std::make_unique<server::StoreExecutor>(std::move(store), *router_,
                                                    log_.with_component("store"));
   workers_ = std::make_unique<server::WorkerPool>(options_.worker_threads);
+  auto hashing = one_cpu_allowed() ? workers_->make_serial_executor() : workers_->executor();
   context_ = std::make_unique<server::ServerContext>(options_, *clock_, log_, *store_, *router_,
-                                                     workers_->executor(), *mailer_);
+                                                     workers_->executor(), std::move(hashing),
+                                                     *mailer_);
   router_->set_presence_listener([context = context_.get()](std::uint64_t user, bool online) {
     server::announce_presence(*context, user, online);
   });

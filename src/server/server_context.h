@@ -23,13 +23,15 @@ namespace wechat::server {
 struct ServerContext {
   ServerContext(const ServerOptions& opts, const Clock& clk, detail::Logger logger,
                 StoreExecutor& store_executor, PushRouter& push_router,
-                asio::any_io_executor worker_pool, Mailer& mail)
+                asio::any_io_executor worker_pool, asio::any_io_executor hashing_executor,
+                Mailer& mail)
       : options(opts),
         clock(clk),
         log(std::move(logger)),
         store(store_executor),
         router(push_router),
         workers(std::move(worker_pool)),
+        hashing(std::move(hashing_executor)),
         mailer(mail),
         codes_per_email(std::make_unique<LocalAbuseCounter>(
             clk, opts.rate_limits.codes_per_email_per_hour, std::chrono::hours(1))),
@@ -49,7 +51,10 @@ struct ServerContext {
   detail::Logger log;
   StoreExecutor& store;
   PushRouter& router;
-  asio::any_io_executor workers;  ///< Blocking work: password hashing and mail.
+  asio::any_io_executor workers;  ///< Blocking work: mail (and what `hashing` runs on).
+  /// Password hashing: `workers`, or one job at a time on them where the process may use one
+  /// CPU (WorkerPool::make_serial_executor).
+  asio::any_io_executor hashing;
   Mailer& mailer;
 
   /// Gates only: finds the chat node to send the next client to and calls back (on any thread)

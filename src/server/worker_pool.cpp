@@ -32,6 +32,10 @@ WorkerPool::WorkerPool(unsigned threads) {
 
 WorkerPool::~WorkerPool() { join(); }
 
+asio::any_io_executor WorkerPool::make_serial_executor() {
+  return asio::make_strand(io_.get_executor());
+}
+
 void WorkerPool::join() {
   work_.reset();
   for (auto& t : threads_) {

@@ -5,6 +5,7 @@
 #include <asio/any_io_executor.hpp>
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
+#include <asio/strand.hpp>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -28,6 +29,12 @@ class WorkerPool {
   WorkerPool& operator=(const WorkerPool&) = delete;
 
   asio::any_io_executor executor() { return io_.get_executor(); }
+  /// A strand of the pool: what is posted to it runs on the workers one job at a time. For
+  /// password hashing where the process may use one CPU: two 32 MiB scrypt hashes sharing a
+  /// core take turns evicting each other's memory, and the I/O thread's, from the caches; one
+  /// at a time completes as many hashes and halves the chat p99 they cause
+  /// (docs/performance.md). Mail still runs beside it on the other worker.
+  asio::any_io_executor make_serial_executor();
   /// Finishes the queued work, then stops the threads.
   void join();
 

@@ -215,7 +215,7 @@ asio::awaitable<Reply> handle_register(ServerContext& c, Session&,
   auto work4 = [password = req.password(), cost] {
       return hash_password(password, cost);
     };
-  auto hash = co_await offload(c.workers, std::move(work4));
+  auto hash = co_await offload(c.hashing, std::move(work4));
   if (!hash.ok()) co_return hash.status();
 
   // 3. Check again and create: another registration may have won the race meanwhile.
@@ -294,7 +294,7 @@ asio::awaitable<Reply> handle_login(ServerContext& c, Session& s, const v1::Logi
   auto work7 = [password = req.password(), stored_hash] {
       return verify_password(password, stored_hash);
     };
-  auto verified = co_await offload(c.workers, std::move(work7));
+  auto verified = co_await offload(c.hashing, std::move(work7));
   if (!verified.ok()) co_return verified.status();
   if (!*user || !*verified) {
     c.login_failures_per_address->record(address);
@@ -424,7 +424,7 @@ asio::awaitable<Reply> handle_reset_password(ServerContext& c, Session&,
   auto work12 = [password = req.new_password(), cost] {
       return hash_password(password, cost);
     };
-  auto hash = co_await offload(c.workers, std::move(work12));
+  auto hash = co_await offload(c.hashing, std::move(work12));
   if (!hash.ok()) co_return hash.status();
 
   // Named, not a temporary: GCC 12 destroys a capturing lambda temporary in a
