@@ -112,6 +112,10 @@ int main(int argc, char** argv) {
   app.add_option("--io-threads", options.io_threads, "Network threads")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
+  app.add_option("--worker-threads", options.worker_threads,
+                 "Threads for password hashing and mail (they run at the lowest CPU priority)")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
   app.add_option("--store-thread", store_thread,
                  "Where the SQLite store runs: own (a thread of its own), io (on the network "
                  "thread), auto (io when the process may use one CPU only, --io-threads is 1 and "
