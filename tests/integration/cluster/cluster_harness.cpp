@@ -3,8 +3,6 @@
 
 #include <doctest/doctest.h>
 
-#include <asio/io_context.hpp>
-#include <asio/ip/tcp.hpp>
 #include <sstream>
 #include <thread>
 
@@ -12,6 +10,7 @@
 #include "pg_test_env.h"
 #include "server/password.h"
 #include "server/store/pg/pg_server_store.h"
+#include "support/free_port.h"
 
 namespace wechat::testing {
 
@@ -33,12 +32,6 @@ std::string fresh_redis_url() {
 
 std::string redis_script() {
   return std::string(WECHAT_SOURCE_DIR) + "/scripts/redis-test-server.sh";
-}
-
-std::uint16_t free_port() {
-  asio::io_context io;
-  asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
-  return acceptor.local_endpoint().port();
 }
 
 }  // namespace

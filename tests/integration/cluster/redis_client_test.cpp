@@ -8,7 +8,6 @@
 #include <asio/detached.hpp>
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
-#include <asio/ip/tcp.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <future>
@@ -20,23 +19,19 @@
 
 #include "common/random.h"
 #include "server/cluster/redis_client.h"
+#include "support/free_port.h"
 
 namespace wechat::server::cluster {
 namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
+using wechat::testing::free_port;
 
 constexpr std::uint16_t kSharedPort = WECHAT_REDIS_TEST_PORT;
 
 std::string unique(std::string_view what) {
   return fmt::format("test:{}:{}", what, detail::Id128::random().to_hex().substr(0, 12));
-}
-
-std::uint16_t free_port() {
-  asio::io_context io;
-  asio::ip::tcp::acceptor probe(io, {asio::ip::address_v4::loopback(), 0});
-  return probe.local_endpoint().port();
 }
 
 // A redis-server of this case's own, for what would disturb the other cases.
