@@ -12,43 +12,23 @@
 #include <string>
 
 #include "store/database.h"
+#include "store_test_util.h"
 #include "support/temp_dir.h"
 
 using wechat::store::Database;
 using wechat::store::OpenOptions;
+using wechat::testing::exec_ok;
+using wechat::testing::integrity;
+using wechat::testing::open_ok;
+using wechat::testing::query_int;
 using wechat::testing::TempDir;
 
 namespace {
 
-Database open_ok(const std::string& path) {
+OpenOptions server_like() {
   OpenOptions options;
   options.cache_kib = 64 * 1024;  // The server's: every page stays cached.
-  auto db = Database::open(path, options);
-  REQUIRE_MESSAGE(db.ok(), db.status().to_string());
-  return std::move(db).value();
-}
-
-void exec_ok(Database& db, const std::string& sql) {
-  const auto status = db.exec(sql);
-  REQUIRE_MESSAGE(status.ok(), status.to_string());
-}
-
-std::int64_t query(Database& db, const std::string& sql) {
-  auto st = db.prepare(sql);
-  REQUIRE(st.ok());
-  auto n = st->query_int64();
-  REQUIRE(n.ok());
-  REQUIRE(n->has_value());
-  return **n;
-}
-
-std::string integrity(Database& db) {
-  auto st = db.prepare("PRAGMA integrity_check");
-  REQUIRE(st.ok());
-  auto row = st->step();
-  REQUIRE(row.ok());
-  REQUIRE(*row);
-  return std::string(st->text(0));
+  return options;
 }
 
 // Rows with a random key, so that inserts split pages in the middle of the index, as the
@@ -66,9 +46,9 @@ TEST_CASE("page cache guard: pages of a rolled-back transaction never come back"
   // Installed by the first Database::open of the process, before SQLite initialised.
   CHECK(wechat::store::install_page_cache_guard());
   TempDir dir;
-  Database db = open_ok(dir.file("a.db"));
+  Database db = open_ok(dir.file("a.db"), server_like());
   exec_ok(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, k BLOB UNIQUE, tag INTEGER, v BLOB)");
-  Database reader = open_ok(dir.file("a.db"));
+  Database reader = open_ok(dir.file("a.db"), server_like());
   std::int64_t kept = 0;
   for (int round = 0; round < 6; ++round) {
     CAPTURE(round);
@@ -88,11 +68,11 @@ TEST_CASE("page cache guard: pages of a rolled-back transaction never come back"
     kept += 200;
     // The page numbers the rollbacks freed now hold these rows: a stale cached page would show
     // as rows that were rolled back, a wrong count or a malformed tree.
-    REQUIRE(query(db, "SELECT count(*) FROM t") == kept);
-    REQUIRE(query(db, "SELECT count(*) FROM t WHERE tag = -1") == 0);
-    REQUIRE(query(db, "SELECT count(*) FROM t INDEXED BY sqlite_autoindex_t_1 WHERE k > x''") ==
+    REQUIRE(query_int(db, "SELECT count(*) FROM t") == kept);
+    REQUIRE(query_int(db, "SELECT count(*) FROM t WHERE tag = -1") == 0);
+    REQUIRE(query_int(db, "SELECT count(*) FROM t INDEXED BY sqlite_autoindex_t_1 WHERE k > x''") ==
             kept);
-    REQUIRE(query(reader, "SELECT count(*) FROM t") == kept);
+    REQUIRE(query_int(reader, "SELECT count(*) FROM t") == kept);
   }
   CHECK(integrity(db) == "ok");
   CHECK(integrity(reader) == "ok");

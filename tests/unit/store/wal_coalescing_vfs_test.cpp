@@ -15,24 +15,18 @@
 #include <string>
 
 #include "store/database.h"
+#include "store_test_util.h"
 #include "support/temp_dir.h"
 
 using wechat::store::Database;
 using wechat::store::OpenOptions;
+using wechat::testing::exec_ok;
+using wechat::testing::integrity;
+using wechat::testing::open_ok;
+using wechat::testing::query_int;
 using wechat::testing::TempDir;
 
 namespace {
-
-Database open_ok(const std::string& path, OpenOptions options = {}) {
-  auto db = Database::open(path, options);
-  REQUIRE_MESSAGE(db.ok(), db.status().to_string());
-  return std::move(db).value();
-}
-
-void exec_ok(Database& db, const std::string& sql) {
-  const auto status = db.exec(sql);
-  REQUIRE_MESSAGE(status.ok(), status.to_string());
-}
 
 /// One transaction adding `rows` rows of `bytes` random bytes each.
 void write_rows(Database& db, int rows, int bytes = 1000) {
@@ -41,24 +35,6 @@ void write_rows(Database& db, int rows, int bytes = 1000) {
   REQUIRE(insert.ok());
   for (int i = 0; i < rows; ++i) REQUIRE((*insert)->run(bytes).ok());
   exec_ok(db, "COMMIT");
-}
-
-std::int64_t query(Database& db, const std::string& sql) {
-  auto st = db.prepare(sql);
-  REQUIRE(st.ok());
-  auto n = st->query_int64();
-  REQUIRE(n.ok());
-  REQUIRE(n->has_value());
-  return **n;
-}
-
-std::string integrity(Database& db) {
-  auto st = db.prepare("PRAGMA integrity_check");
-  REQUIRE(st.ok());
-  auto row = st->step();
-  REQUIRE(row.ok());
-  REQUIRE(*row);
-  return std::string(st->text(0));
 }
 
 /// Write system calls this process has made so far (Linux: /proc/self/io, "syscw").
@@ -94,7 +70,7 @@ TEST_CASE("wal coalescing vfs: a commit of many pages is one write, not two per 
   const auto calls = write_calls() - before;
   CHECK(calls >= 1);
   CHECK(calls <= 2);
-  CHECK(query(db, "SELECT count(*) FROM t") == 25);
+  CHECK(query_int(db, "SELECT count(*) FROM t") == 25);
 }
 
 TEST_CASE("wal coalescing vfs: another connection sees each commit as soon as it returns") {
@@ -112,8 +88,8 @@ TEST_CASE("wal coalescing vfs: another connection sees each commit as soon as it
       const int n = round % 3 == 2 ? 150 : 1 + round % 7;
       write_rows(writer, n);
       rows += n;
-      REQUIRE(query(reader, "SELECT count(*) FROM t") == rows);
-      REQUIRE(query(reader, "SELECT sum(length(v)) FROM t") == rows * 1000);
+      REQUIRE(query_int(reader, "SELECT count(*) FROM t") == rows);
+      REQUIRE(query_int(reader, "SELECT sum(length(v)) FROM t") == rows * 1000);
       // The log starting over: its header is rewritten at offset 0 by the next commit.
       if (round % 10 == 9) exec_ok(writer, "PRAGMA wal_checkpoint(TRUNCATE)");
     }
@@ -152,6 +128,6 @@ TEST_CASE("wal coalescing vfs: what committed survives the process dying right a
   REQUIRE(WEXITSTATUS(status) == 0);
   Database db = open_ok(path);
   // 40 commits of 1..5 rows: 8 rounds of 1+2+3+4+5.
-  CHECK(query(db, "SELECT count(*) FROM t") == 8 * 15);
+  CHECK(query_int(db, "SELECT count(*) FROM t") == 8 * 15);
   CHECK(integrity(db) == "ok");
 }
