@@ -58,6 +58,8 @@ class WalCheckpointer {
   /// Checkpoints run so far on the background thread / inline in a commit (tests, benchmarks).
   std::uint64_t background_checkpoints() const { return background_.load(); }
   std::uint64_t inline_checkpoints() const { return inline_.load(); }
+  /// A background checkpoint has been asked for and has not finished (tests).
+  bool busy() const { return pending_.load(std::memory_order_acquire); }
 
  private:
   WalCheckpointer(sqlite3* writer, Database own, const Options& options);
