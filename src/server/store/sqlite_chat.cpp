@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // SqliteServerStore: conversations, messages, the per-user log, read markers.
+#include <algorithm>
 #include <limits>
 
 #include "server/store/sqlite_server_store.h"
@@ -268,17 +269,24 @@ Result<std::vector<v1::Message>> SqliteServerStore::history(std::uint64_t conver
   return out;
 }
 
+// Read, then write, rather than one UPDATE ... RETURNING: SQLite opens an ephemeral table for
+// every RETURNING, which cost more than the update itself (see append_message).
 Result<std::optional<std::uint64_t>> SqliteServerStore::advance_marker(
-    std::string_view sql, std::uint64_t conversation_id, std::uint64_t user_id,
-    std::uint64_t seq) {
-  WECHAT_ASSIGN_OR_RETURN(auto st, db_.prepare_cached(sql));
-  const std::int64_t target =
-      seq > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())
-          ? std::numeric_limits<std::int64_t>::max()
-          : i64(seq);
-  WECHAT_ASSIGN_OR_RETURN(auto moved, st->query_int64(target, i64(conversation_id), i64(user_id)));
-  if (!moved) return std::optional<std::uint64_t>();
-  return std::optional<std::uint64_t>(u64(*moved));
+    std::string_view read_sql, std::string_view write_sql, std::uint64_t conversation_id,
+    std::uint64_t user_id, std::uint64_t seq) {
+  std::uint64_t target = 0;
+  {
+    WECHAT_ASSIGN_OR_RETURN(auto st, db_.prepare_cached(read_sql));
+    WECHAT_TRY(st->bind_all(i64(conversation_id), i64(user_id)));
+    WECHAT_ASSIGN_OR_RETURN(const bool row, st->step());
+    if (!row) return std::optional<std::uint64_t>();  // not a member
+    const auto marker = u64(st->int64(0));
+    target = std::min(seq, u64(st->int64(1)));
+    if (target <= marker) return std::optional<std::uint64_t>();
+  }
+  WECHAT_ASSIGN_OR_RETURN(auto st, db_.prepare_cached(write_sql));
+  WECHAT_TRY(st->run(i64(target), i64(conversation_id), i64(user_id)));
+  return std::optional<std::uint64_t>(target);
 }
 
 // Both markers move forward only, and never past the conversation's last message.
@@ -286,10 +294,11 @@ Result<std::optional<std::uint64_t>> SqliteServerStore::advance_read_marker(
     std::uint64_t conversation_id, std::uint64_t user_id, std::uint64_t seq) {
   WECHAT_ASSIGN_OR_RETURN(
       auto moved,
-      advance_marker("UPDATE conversation_members SET read_seq = min(?1, (SELECT last_seq FROM "
-                     "conversations WHERE id = ?2)) WHERE conversation_id = ?2 AND user_id = ?3 "
-                     "AND read_seq < min(?1, (SELECT last_seq FROM conversations WHERE id = ?2)) "
-                     "RETURNING read_seq",
+      advance_marker("SELECT m.read_seq, c.last_seq FROM conversation_members m JOIN "
+                     "conversations c ON c.id = m.conversation_id "
+                     "WHERE m.conversation_id = ? AND m.user_id = ?",
+                     "UPDATE conversation_members SET read_seq = ? "
+                     "WHERE conversation_id = ? AND user_id = ?",
                      conversation_id, user_id, seq));
   if (moved) {
     // What was read was delivered: the delivery marker never trails the read marker.
@@ -305,10 +314,9 @@ Result<std::optional<std::uint64_t>> SqliteServerStore::advance_read_marker(
 Result<std::optional<std::uint64_t>> SqliteServerStore::advance_delivered_marker(
     std::uint64_t conversation_id, std::uint64_t user_id, std::uint64_t seq) {
   return advance_marker(
-      "UPDATE conversation_members SET delivered_seq = min(?1, (SELECT last_seq FROM "
-      "conversations WHERE id = ?2)) WHERE conversation_id = ?2 AND user_id = ?3 "
-      "AND delivered_seq < min(?1, (SELECT last_seq FROM conversations WHERE id = ?2)) "
-      "RETURNING delivered_seq",
+      "SELECT m.delivered_seq, c.last_seq FROM conversation_members m JOIN conversations c "
+      "ON c.id = m.conversation_id WHERE m.conversation_id = ? AND m.user_id = ?",
+      "UPDATE conversation_members SET delivered_seq = ? WHERE conversation_id = ? AND user_id = ?",
       conversation_id, user_id, seq);
 }
 

@@ -125,7 +125,11 @@ class SqliteServerStore final : public ServerStore {
   static Status bind_log_insert(store::Statement& st, std::uint64_t key,
                                 const v1::LogEntry& entry);
   Result<std::optional<UserRow>> user_where(std::string_view sql, std::string_view key);
-  Result<std::optional<std::uint64_t>> advance_marker(std::string_view sql,
+  /// Moves a marker column forward to min(seq, last_seq): `read_sql` selects (marker,
+  /// last_seq) for (conversation, user), `write_sql` sets it to ?1 for (?2, ?3). Returns the new
+  /// value, or nullopt when it did not move (or the user is not a member).
+  Result<std::optional<std::uint64_t>> advance_marker(std::string_view read_sql,
+                                                      std::string_view write_sql,
                                                       std::uint64_t conversation_id,
                                                       std::uint64_t user_id, std::uint64_t seq);
 
