@@ -4,8 +4,6 @@
 #include <sqlite3.h>
 
 #include <cstddef>
-#include <cstring>
-#include <mutex>
 #include <new>
 #include <vector>
 
@@ -48,7 +46,8 @@ int wal_close(sqlite3_file* file) {
   // Anything still buffered belongs to a transaction that never committed; write it anyway, so
   // that the file is what SQLite believes it wrote.
   flush(f);
-  const int rc = f->real->pMethods != nullptr ? f->real->pMethods->xClose(f->real) : SQLITE_OK;
+  // open_file() installs these methods only once the default VFS's file is open.
+  const int rc = f->real->pMethods->xClose(f->real);
   f->~WalFile();
   return rc;
 }
