@@ -362,18 +362,13 @@ void Connection::enqueue(std::shared_ptr<const std::string> encoded) {
     return;
   }
   queue_.push_back(std::move(encoded));
-  if (writing_ || write_scheduled_ || (state_ != State::kOpen && state_ != State::kDraining)) {
-    return;
-  }
+  if (writing_ || write_scheduled_ || !may_write()) return;
   // Not at once: the frames the strand runs next (a committed batch's ack and push to the same
   // peer) then leave in the same write, one system call instead of one each.
   write_scheduled_ = true;
   asio::post(strand_, [self = shared_from_this()] {
     self->write_scheduled_ = false;
-    if (!self->writing_ && !self->queue_.empty() &&
-        (self->state_ == State::kOpen || self->state_ == State::kDraining)) {
-      self->write();
-    }
+    if (!self->writing_ && !self->queue_.empty() && self->may_write()) self->write();
   });
 }
 

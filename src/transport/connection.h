@@ -207,6 +207,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void on_idle_timer(const std::error_code& ec);
   void on_heartbeat_timer(const std::error_code& ec);
   bool is_tls() const noexcept;
+  // Queued frames may go out: open, or draining before a graceful close.
+  bool may_write() const noexcept { return state_ == State::kOpen || state_ == State::kDraining; }
   // Counts `n` bytes against the send-queue bound; false (and the connection fails as a slow
   // consumer) if they do not fit.
   bool admit(std::size_t n);
