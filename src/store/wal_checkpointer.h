@@ -58,6 +58,9 @@ class WalCheckpointer {
   /// Checkpoints run so far on the background thread / inline in a commit (tests, benchmarks).
   std::uint64_t background_checkpoints() const { return background_.load(); }
   std::uint64_t inline_checkpoints() const { return inline_.load(); }
+  /// Syncs of the database file the thread ran itself, after the checkpoint that left the
+  /// writer only the tail to copy (tests).
+  std::uint64_t database_syncs() const { return syncs_.load(); }
   /// A background checkpoint has been asked for and has not finished (tests).
   bool busy() const { return pending_.load(std::memory_order_acquire); }
 
@@ -65,6 +68,7 @@ class WalCheckpointer {
   WalCheckpointer(sqlite3* writer, Database own, const Options& options);
   static int on_commit(void* self, sqlite3* db, const char* schema, int pages);
   void loop();
+  void sync_database_file();
 
   sqlite3* const writer_;  ///< Not the Database: that may be moved while we are attached.
   Database own_;
@@ -75,10 +79,17 @@ class WalCheckpointer {
   bool stopping_ = false;
   /// Lets the hook skip the mutex while a request is pending already (every commit calls it).
   std::atomic<bool> pending_{false};
+  /// Log frames after the writer's last commit, and how many times the log started over.
+  std::atomic<std::size_t> log_frames_{0};
+  std::atomic<std::uint64_t> logs_{0};
   /// Log frames the last background checkpoint had copied.
   std::atomic<std::size_t> copied_frames_{0};
   std::atomic<std::uint64_t> background_{0};
+  std::atomic<std::uint64_t> syncs_{0};
   std::atomic<std::uint64_t> inline_{0};
+  /// The log (logs_) and its frames copied when the thread last synced the database file.
+  std::uint64_t synced_log_ = ~std::uint64_t{0};
+  std::size_t synced_frames_ = 0;
   std::thread thread_;
 };
 
