@@ -8,22 +8,20 @@
 #include <string>
 #include <thread>
 
+#include "store_test_util.h"
 #include "support/temp_dir.h"
 
 using wechat::Error;
 using wechat::store::Database;
 using wechat::store::WalCheckpointer;
+using wechat::testing::integrity;
+using wechat::testing::open_ok;
+using wechat::testing::query_int;
 using wechat::testing::TempDir;
 
 namespace {
 
 constexpr std::size_t kPageBytes = 4096;
-
-Database open_ok(const std::string& path) {
-  auto db = Database::open(path);
-  REQUIRE_MESSAGE(db.ok(), db.status().to_string());
-  return std::move(db).value();
-}
 
 /// One transaction adding `rows` rows of 1 KiB (about a page per four rows).
 void write_rows(Database& db, int rows) {
@@ -36,14 +34,7 @@ void write_rows(Database& db, int rows) {
   REQUIRE(db.exec("COMMIT").ok());
 }
 
-std::int64_t count_rows(Database& db) {
-  auto st = db.prepare("SELECT count(*) FROM t");
-  REQUIRE(st.ok());
-  auto n = st->query_int64();
-  REQUIRE(n.ok());
-  REQUIRE(n->has_value());
-  return **n;
-}
+std::int64_t count_rows(Database& db) { return query_int(db, "SELECT count(*) FROM t"); }
 
 template <typename Pred>
 bool eventually(Pred pred) {
@@ -101,10 +92,7 @@ TEST_CASE("wal checkpointer: the log is copied in the background and starts over
   // Another connection sees it all, and the file is sound.
   Database reader = open_ok(path);
   CHECK(count_rows(reader) == 16000);
-  auto check = reader.prepare("PRAGMA integrity_check");
-  REQUIRE(check.ok());
-  REQUIRE(*check->step());
-  CHECK(check->text(0) == "ok");
+  CHECK(integrity(reader) == "ok");
 }
 
 TEST_CASE(
