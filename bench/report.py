@@ -271,6 +271,25 @@ def main():
                 w(f"| server CPU per delivered message at 10k msg/s | ≤ 50 µs | not run (at "
                   f"{fmt(top)} msg/s: "
                   f"{fmt(med([r['server_cpu_us_per_msg'] for r in rows])[0], 1)} µs) | | – |")
+    age = [r for r in recs if r.get("kind") == "age"]
+    if age and ("ours-D1-aged", mode0) in maxsus:
+        a_ = age[-1]
+        top = max(k[2] for k in groups if k[:2] == ("ours-D1-aged", mode0))
+        rate = 10000.0 if ("ours-D1-aged", mode0, 10000.0) in groups else top
+
+        def at(system, field, scale=1.0):
+            return step(system, mode0, rate, field) * scale if (system, mode0, rate) in groups \
+                else None
+        w(f"| W1 on an aged database ({a_['messages']:,} messages, "
+          f"{a_['db_bytes'] / 1048576:.0f} MiB), D1, mode {mode0} | none: shows how far the "
+          f"fresh figures above hold | max sustainable {ms_txt('ours-D1-aged', mode0)} msg/s; "
+          f"at {fmt(rate)} msg/s p50 / p99 {fmt(at('ours-D1-aged', 'e2e_p50_us', 1e-3), 2)} / "
+          f"{fmt(at('ours-D1-aged', 'e2e_p99_us', 1e-3), 2)} ms, "
+          f"{fmt(at('ours-D1-aged', 'server_cpu_us_per_msg'), 1)} µs/msg | "
+          f"fresh: {ms_txt('ours-D1', mode0)} msg/s; "
+          f"{fmt(at('ours-D1', 'e2e_p50_us', 1e-3), 2)} / "
+          f"{fmt(at('ours-D1', 'e2e_p99_us', 1e-3), 2)} ms, "
+          f"{fmt(at('ours-D1', 'server_cpu_us_per_msg'), 1)} µs/msg | – |")
     w2 = [r for r in recs if r.get("kind") == "w2"]
     for tls, target in ((False, 2048), (True, 8192)):
         rows = [r for r in w2 if r["tls"] == tls]
