@@ -109,6 +109,9 @@ int main(int argc, char** argv) {
   cs->add_option("--users", setup.users)->capture_default_str();
   cs->add_option("--scrypt-log2n", setup.scrypt_log2_n)->capture_default_str();
   cs->add_option("--parallel", setup.parallel)->capture_default_str();
+  cs->add_flag("--direct", setup.direct,
+               "seed the data directory's store without a server: seconds instead of an hour "
+               "for 10,000 users; one password for all");
 
   wechat::bench::SetupPgOptions setup_pg;
   auto* csp = app.add_subcommand("setup-pg",

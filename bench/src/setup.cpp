@@ -9,9 +9,12 @@
 // hash cost is the production one (scrypt log2 N = 15 unless told otherwise), so password
 // logins measured later cost what they cost in production.
 //
-// `wechat-bench setup-pg` seeds a cluster's PostgreSQL store instead (docs/cluster.md): the same
-// users, friend pairs and "bench" device sessions, written straight through PgServerStore in
-// one transaction (seconds for thousands of users), as tests/integration/cluster's harness does.
+// `wechat-bench setup --direct` and `setup-pg` seed the store instead: the same users, friend
+// pairs and "bench" device sessions, written straight through SqliteServerStore (a data
+// directory wechat-server then opens) or PgServerStore (a cluster's, docs/cluster.md) in one
+// transaction, as tests/integration/cluster's harness does: seconds for 10,000 users instead of
+// most of an hour. Every seeded user has the same password and so the same hash, computed once
+// at the cost asked for; a login still pays that cost in full.
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
@@ -28,6 +31,7 @@
 #include "server/mail/mailer.h"
 #include "server/password.h"
 #include "server/store/pg/pg_server_store.h"
+#include "server/store/sqlite_server_store.h"
 #include "users.h"
 #include "wechat/server.h"
 #include "wire_session.h"
@@ -85,9 +89,85 @@ Status create_pair(asio::io_context& io, const Target& target, const std::string
   return Status();
 }
 
+/// Users bench0 .. bench<n-1>, friend pairs (2k, 2k+1) and one "bench" session each, in one
+/// batch of `store`.
+Result<std::vector<BenchUser>> seed_accounts(server::ServerStore& store, std::size_t n,
+                                             unsigned scrypt_log2_n) {
+  const UnixMillis now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  const std::string password = "bench-password";
+  WECHAT_ASSIGN_OR_RETURN(const std::string hash, server::hash_password(password, scrypt_log2_n));
+  std::vector<BenchUser> users(n);
+  WECHAT_TRY(store.begin_batch());
+  auto seed = [&]() -> Status {
+    for (std::size_t i = 0; i < n; ++i) {
+      BenchUser& u = users[i];
+      u.username = "bench" + std::to_string(i);
+      u.password = password;
+      u.friend_index = i ^ 1;
+      server::UserRow row;
+      row.username = u.username;
+      row.email = u.username + "@bench.example";
+      row.password_hash = hash;
+      row.created_at = now;
+      WECHAT_ASSIGN_OR_RETURN(u.user_id, store.create_user(row));
+      u.token.assign(32, '\0');
+      detail::random_bytes({reinterpret_cast<std::uint8_t*>(u.token.data()), u.token.size()});
+      server::SessionRow session;
+      session.user_id = u.user_id;
+      session.token_hash = detail::sha256(u.token);
+      session.device_name = "bench";
+      session.created_at = now;
+      session.expires_at = now + 30LL * 24 * 3600 * 1000;
+      std::vector<std::uint64_t> replaced;
+      WECHAT_TRY(store.create_session(session, replaced));
+      if (i % 2 == 1) WECHAT_TRY(store.add_friendship(users[i - 1].user_id, u.user_id, now));
+    }
+    return store.commit_batch();
+  };
+  if (Status status = seed(); !status.ok()) {
+    store.rollback_batch();
+    return status;
+  }
+  return users;
+}
+
+/// Writes users.tsv and says how long seeding took.
+int finish_seeding(const char* tool, const std::string& users_file,
+                   const Result<std::vector<BenchUser>>& users,
+                   std::chrono::steady_clock::time_point t0) {
+  Status status = users.ok() ? save_users(users_file, *users) : users.status();
+  if (!status.ok()) {
+    std::fprintf(stderr, "%s: %s\n", tool, status.to_string().c_str());
+    return 2;
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::fprintf(stderr, "%s: %zu users, %zu friend pairs and sessions in %.1f s\n", tool,
+               users->size(), users->size() / 2, seconds);
+  return 0;
+}
+
+int run_setup_direct(const SetupOptions& o) {
+  const auto t0 = std::chrono::steady_clock::now();
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(o.data_dir) / "mail", ec);
+  server::SqliteServerStore::Options options;
+  options.path = (std::filesystem::path(o.data_dir) / "server.db").string();
+  auto store = server::SqliteServerStore::open(options);
+  if (!store.ok()) {
+    std::fprintf(stderr, "setup: %s\n", store.status().to_string().c_str());
+    return 2;
+  }
+  return finish_seeding("setup", o.users_file,
+                        seed_accounts(**store, o.users & ~std::size_t{1}, o.scrypt_log2_n), t0);
+}
+
 }  // namespace
 
 int run_setup(const SetupOptions& o) {
+  if (o.direct) return run_setup_direct(o);
   const std::size_t n = o.users & ~std::size_t{1};
   std::filesystem::create_directories(o.data_dir);
   ServerOptions options;
@@ -162,77 +242,14 @@ int run_setup(const SetupOptions& o) {
 }
 
 int run_setup_pg(const SetupPgOptions& o) {
-  const std::size_t n = o.users & ~std::size_t{1};
   const auto t0 = std::chrono::steady_clock::now();
   auto store = server::PgServerStore::open(o.store_url);
   if (!store.ok()) {
     std::fprintf(stderr, "setup-pg: %s\n", store.status().to_string().c_str());
     return 2;
   }
-  const UnixMillis now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count();
-  std::vector<BenchUser> users(n);
-  Status status = (*store)->begin_batch();
-  for (std::size_t i = 0; i < n && status.ok(); ++i) {
-    BenchUser& u = users[i];
-    u.username = "bench" + std::to_string(i);
-    u.password = "bench-password-" + std::to_string(i);
-    u.friend_index = i ^ 1;
-    auto hash = server::hash_password(u.password, o.scrypt_log2_n);
-    if (!hash.ok()) {
-      status = hash.status();
-      break;
-    }
-    server::UserRow row;
-    row.username = u.username;
-    row.email = u.username + "@bench.example";
-    row.password_hash = *hash;
-    row.created_at = now;
-    auto id = (*store)->create_user(row);
-    if (!id.ok()) {
-      status = id.status();
-      break;
-    }
-    u.user_id = *id;
-    u.token.assign(32, '\0');
-    detail::random_bytes({reinterpret_cast<std::uint8_t*>(u.token.data()), u.token.size()});
-    server::SessionRow session;
-    session.user_id = u.user_id;
-    session.token_hash = detail::sha256(u.token);
-    session.device_name = "bench";
-    session.created_at = now;
-    session.expires_at = now + 30LL * 24 * 3600 * 1000;
-    std::vector<std::uint64_t> replaced;
-    auto device = (*store)->create_session(session, replaced);
-    if (!device.ok()) {
-      status = device.status();
-      break;
-    }
-    if (i % 2 == 1) {
-      auto friends = (*store)->add_friendship(users[i - 1].user_id, u.user_id, now);
-      if (!friends.ok()) status = friends.status();
-    }
-  }
-  if (status.ok()) {
-    status = (*store)->commit_batch();
-  } else {
-    (*store)->rollback_batch();
-  }
-  if (!status.ok()) {
-    std::fprintf(stderr, "setup-pg: %s\n", status.to_string().c_str());
-    return 2;
-  }
-  Status saved = save_users(o.users_file, users);
-  if (!saved.ok()) {
-    std::fprintf(stderr, "setup-pg: %s\n", saved.to_string().c_str());
-    return 2;
-  }
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::fprintf(stderr, "setup-pg: %zu users, %zu friend pairs and sessions in %.1f s\n", n, n / 2,
-               seconds);
-  return 0;
+  return finish_seeding("setup-pg", o.users_file,
+                        seed_accounts(**store, o.users & ~std::size_t{1}, o.scrypt_log2_n), t0);
 }
 
 }  // namespace wechat::bench

@@ -89,6 +89,7 @@ struct SetupOptions {
   std::size_t users = 100;
   unsigned scrypt_log2_n = 15;
   unsigned parallel = 8;
+  bool direct = false;  ///< seed the store without a server (see setup.cpp)
 };
 int run_setup(const SetupOptions& options);
 
