@@ -156,6 +156,9 @@ wc_status wc_event_status(const wc_event* event) {
 const char* wc_event_status_message(const wc_event* event, size_t* len) {
   return event != nullptr ? out_string(event->status.message(), len) : empty_string(len);
 }
+int64_t wc_event_status_retry_after_ms(const wc_event* event) {
+  return event != nullptr ? event->status.retry_after_ms() : 0;
+}
 
 size_t wc_event_count(const wc_event* event) {
   if (event == nullptr) return 0;

@@ -14,6 +14,9 @@
  * - Functions that can fail return a wc_status: WC_OK (0) or one of the WC_ERROR_* codes, whose
  *   numbers are those of wechat::Error and never change meaning. After a failure,
  *   wc_last_error_message() describes it (per thread; successful calls leave it unchanged).
+ *   A WC_ERROR_RATE_LIMITED status comes with how long to wait before retrying:
+ *   wc_last_error_retry_after_ms() for an immediate failure, wc_event_status_retry_after_ms()
+ *   for a result.
  *   No C++ exception ever leaves this API: an unexpected one becomes WC_ERROR_INTERNAL.
  * - Strings passed in are UTF-8 with an explicit length in bytes (`const char* s, size_t len`);
  *   they need not be NUL-terminated and are copied before the call returns. s may be NULL only
@@ -71,7 +74,7 @@ enum {
   WC_ERROR_ALREADY_EXISTS = 3,
   WC_ERROR_PERMISSION_DENIED = 4,
   WC_ERROR_UNAUTHENTICATED = 5,
-  WC_ERROR_RATE_LIMITED = 6,
+  WC_ERROR_RATE_LIMITED = 6, /* how long to wait: wc_event_status_retry_after_ms() */
   WC_ERROR_RESOURCE_EXHAUSTED = 7,
   WC_ERROR_UNAVAILABLE = 8,
   WC_ERROR_TIMEOUT = 9, /* also: wc_client_poll() found no event in time */
@@ -109,6 +112,12 @@ WECHAT_API const char* wc_error_name(wc_status status);
 /** The message of the most recent failed wc_* call on this thread ("" if none yet). Valid until
  *  the next failing call on this thread. */
 WECHAT_API const char* wc_last_error_message(void);
+
+/** With the message, and like it per thread: the milliseconds the most recent failed wc_* call
+ *  on this thread asked to wait before retrying (WC_ERROR_RATE_LIMITED); 0 if it was not rate
+ *  limited, or none failed yet. Replaced by the next failing call on this thread. Server
+ *  refusals arrive as results: read those with wc_event_status_retry_after_ms(). */
+WECHAT_API int64_t wc_last_error_retry_after_ms(void);
 
 /** The version of the library linked at run time, e.g. "0.1.0". Static storage. */
 WECHAT_API const char* wc_version(void);
@@ -397,6 +406,9 @@ WECHAT_API int wc_event_result_kind(const wc_event* event);
 /** The status of a result, or the reason of a connection drop or session end; WC_OK otherwise. */
 WECHAT_API wc_status wc_event_status(const wc_event* event);
 WECHAT_API const char* wc_event_status_message(const wc_event* event, size_t* len);
+/** With WC_ERROR_RATE_LIMITED: the milliseconds the server asks to wait before the same call
+ *  can succeed (at least 1). 0 for any other status. */
+WECHAT_API int64_t wc_event_status_retry_after_ms(const wc_event* event);
 
 /** How many users, messages, friends, friend requests, groups or read receipts the event
  *  carries (see the table). */

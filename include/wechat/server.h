@@ -38,7 +38,8 @@ struct MailOptions {
   std::string smtp_ca_file;  ///< Default: the system's trust store.
 };
 
-/// Abuse limits. Each answers with kRateLimited and how long to wait.
+/// Abuse limits. Each answers with kRateLimited and how long to wait (Status::retry_after_ms,
+/// `Error.retry_after_ms` on the wire).
 struct RateLimits {
   unsigned codes_per_email_per_hour = 5;
   std::chrono::milliseconds min_code_interval{30000};  ///< Per email. Default: 30 s.
@@ -52,7 +53,8 @@ struct RateLimits {
   double requests_per_user_per_second = 500;
   double request_burst_per_user = 1000;
   /// Requests over these rates wait (in arrival order) for up to this long before they run;
-  /// only those that would wait longer are refused with kRateLimited. Waiting instead of
+  /// only those that would wait longer are refused with kRateLimited, whose retry_after_ms is
+  /// how long until the request would wait no longer than this. Waiting instead of
   /// refusing keeps a client's pipelined requests in order: refusing one in the middle of a
   /// pipeline while later ones pass would reorder its messages. Default: 1 s.
   std::chrono::milliseconds max_request_delay{1000};

@@ -28,7 +28,7 @@ enum class Error : std::uint16_t {
   kAlreadyExists = 3,      ///< The thing being created exists already.
   kPermissionDenied = 4,   ///< Authenticated, but not allowed to do this.
   kUnauthenticated = 5,    ///< Needs a logged-in session (or the token is not valid).
-  kRateLimited = 6,        ///< Too many requests; try again later.
+  kRateLimited = 6,        ///< Too many requests; try again after Status::retry_after_ms().
   kResourceExhausted = 7,  ///< A size or count limit was hit (frame, queue, connections).
   kUnavailable = 8,        ///< Not connected, or the server cannot serve right now.
   kTimeout = 9,            ///< No answer within the deadline.
@@ -68,7 +68,14 @@ enum class Error : std::uint16_t {
 /// A short stable name for `code`, e.g. "username_taken"; "unknown" for values not listed.
 WECHAT_API const char* error_name(Error code) noexcept;
 
-/// The outcome of an operation: `ok()`, or an `Error` code with a message for people.
+/// The outcome of an operation: `ok()`, or an `Error` code with a message for people and, for
+/// `kRateLimited`, how long to wait before trying again.
+///
+/// @code
+///   if (status.code() == wechat::Error::kRateLimited) {
+///     retry_in(std::chrono::milliseconds(status.retry_after_ms()));
+///   }
+/// @endcode
 ///
 /// @par Thread Safety
 /// A value type: distinct objects are independent; one object is not synchronised.
@@ -82,18 +89,34 @@ class [[nodiscard]] WECHAT_API Status {
   bool ok() const noexcept { return code_ == Error::kOk; }
   Error code() const noexcept { return code_; }
   const std::string& message() const noexcept { return message_; }
+  /// Milliseconds to wait before the same request can succeed; 0 when there is no such hint.
+  /// Every `kRateLimited` from the server carries one (at least 1); other codes carry 0.
+  std::int64_t retry_after_ms() const noexcept { return retry_after_ms_; }
 
-  /// "error_name: message", or "ok".
+  /// This status with retry_after_ms() set to `ms` (negative values become 0).
+  /// @code
+  ///   return wechat::Status(wechat::Error::kRateLimited, "slow down").with_retry_after_ms(250);
+  /// @endcode
+  Status with_retry_after_ms(std::int64_t ms) && noexcept {
+    retry_after_ms_ = ms > 0 ? ms : 0;
+    return std::move(*this);
+  }
+  Status with_retry_after_ms(std::int64_t ms) const& {
+    return Status(*this).with_retry_after_ms(ms);
+  }
+
+  /// "error_name: message", or "ok"; " (retry after N ms)" is added when retry_after_ms() > 0.
   std::string to_string() const;
 
   friend bool operator==(const Status& a, const Status& b) noexcept {
-    return a.code_ == b.code_ && a.message_ == b.message_;
+    return a.code_ == b.code_ && a.message_ == b.message_ && a.retry_after_ms_ == b.retry_after_ms_;
   }
   friend bool operator!=(const Status& a, const Status& b) noexcept { return !(a == b); }
 
  private:
   Error code_ = Error::kOk;
   std::string message_;
+  std::int64_t retry_after_ms_ = 0;
 };
 
 /// Either a `T` or an error `Status`. A `Result` built from an ok `Status` is a bug and holds

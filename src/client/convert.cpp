@@ -101,7 +101,8 @@ ReadReceipts to_read_receipts(ConversationId conversation, std::uint64_t seq,
 
 Status status_of(const v1::Response& response) {
   if (!response.has_error() || response.error().code() == v1::OK) return {};
-  return Status(detail::error_from_int(response.error().code()), response.error().message());
+  return Status(detail::error_from_int(response.error().code()), response.error().message())
+      .with_retry_after_ms(response.error().retry_after_ms());
 }
 
 }  // namespace wechat::client

@@ -77,16 +77,23 @@ bool TokenBucket::try_take(std::chrono::steady_clock::time_point now) {
 
 std::optional<std::chrono::steady_clock::duration> TokenBucket::reserve(
     std::chrono::steady_clock::time_point now, std::chrono::steady_clock::duration max_wait) {
+  const auto wait = next_wait(now);
   const double elapsed = std::chrono::duration<double>(now - last_).count();
   last_ = now;
   tokens_ = std::min(burst_, tokens_ + elapsed * rate_);
-  // Tokens may go below zero: each reservation past the bucket takes a token still to come.
-  const double wait_s = tokens_ >= 1.0 ? 0.0 : (1.0 - tokens_) / rate_;
-  const auto wait = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-      std::chrono::duration<double>(wait_s));
   if (wait > max_wait) return std::nullopt;
+  // Tokens may go below zero: each reservation past the bucket takes a token still to come.
   tokens_ -= 1.0;
   return wait;
+}
+
+std::chrono::steady_clock::duration TokenBucket::next_wait(
+    std::chrono::steady_clock::time_point now) const {
+  const double elapsed = std::chrono::duration<double>(now - last_).count();
+  const double tokens = std::min(burst_, tokens_ + elapsed * rate_);
+  const double wait_s = tokens >= 1.0 ? 0.0 : (1.0 - tokens) / rate_;
+  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(wait_s));
 }
 
 std::optional<std::chrono::steady_clock::duration> KeyedTokenBuckets::reserve(
@@ -94,6 +101,14 @@ std::optional<std::chrono::steady_clock::duration> KeyedTokenBuckets::reserve(
   const auto now = std::chrono::steady_clock::now();
   std::lock_guard lock(mutex_);
   return bucket(key, now).reserve(now, max_wait);
+}
+
+std::chrono::steady_clock::duration KeyedTokenBuckets::next_wait(std::uint64_t key) {
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(mutex_);
+  const auto it = buckets_.find(key);
+  return it == buckets_.end() ? std::chrono::steady_clock::duration::zero()
+                              : it->second.next_wait(now);
 }
 
 bool KeyedTokenBuckets::try_take(std::uint64_t key) {

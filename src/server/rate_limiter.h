@@ -90,6 +90,8 @@ class TokenBucket {
   /// successive tokens, so their waits never decrease.
   std::optional<std::chrono::steady_clock::duration> reserve(
       std::chrono::steady_clock::time_point now, std::chrono::steady_clock::duration max_wait);
+  /// How long a reservation made at `now` would wait; takes nothing.
+  std::chrono::steady_clock::duration next_wait(std::chrono::steady_clock::time_point now) const;
   std::chrono::steady_clock::time_point last_used() const { return last_; }
 
  private:
@@ -108,6 +110,8 @@ class KeyedTokenBuckets {
   /// TokenBucket::reserve on `key`'s bucket.
   std::optional<std::chrono::steady_clock::duration> reserve(
       std::uint64_t key, std::chrono::steady_clock::duration max_wait);
+  /// TokenBucket::next_wait on `key`'s bucket (zero for a key with no bucket: it is full).
+  std::chrono::steady_clock::duration next_wait(std::uint64_t key);
 
  private:
   /// REQUIRES: mutex_ held. Sweeps idle buckets now and then.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "server/session.h"
 
+#include <algorithm>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/post.hpp>
@@ -88,13 +89,23 @@ void Session::on_frame(v1::Frame&& frame) {
   // refusal. Refusing one request of a pipeline while later ones pass would reorder them.
   using SteadyClock = std::chrono::steady_clock;
   const SteadyClock::duration max_delay = context_.options.rate_limits.max_request_delay;
-  const auto delay = requests_.reserve(SteadyClock::now(), max_delay);
+  const auto now = SteadyClock::now();
+  const auto delay = requests_.reserve(now, max_delay);
   std::optional<SteadyClock::duration> user_delay = SteadyClock::duration::zero();
   if (delay && identity_) {
     user_delay = context_.requests_per_user.reserve(identity_->user_id, max_delay);
   }
   if (!delay || !user_delay) {
-    respond_error(request_id, Status(Error::kRateLimited, "too many requests; slow down"));
+    // How long to wait: both buckets refill with time, so this request would fit once the
+    // longer of their next waits is down to max_delay. Read after the reservations, so that a
+    // connection token taken for a request the user bucket then refused counts. Exact if
+    // nothing else reserves meanwhile; the user's other devices can only make the wait longer.
+    auto next = requests_.next_wait(now);
+    if (identity_) next = std::max(next, context_.requests_per_user.next_wait(identity_->user_id));
+    const auto retry_after = std::max<std::int64_t>(
+        1, std::chrono::ceil<std::chrono::milliseconds>(next - max_delay).count());
+    respond_error(request_id, Status(Error::kRateLimited, "too many requests; slow down")
+                                  .with_retry_after_ms(retry_after));
     return;
   }
   ++in_flight_;
@@ -165,6 +176,7 @@ void Session::respond_error(std::uint64_t request_id, const Status& status) {
   v1::Response response;
   response.mutable_error()->set_code(static_cast<v1::ErrorCode>(status.code()));
   response.mutable_error()->set_message(status.message());
+  response.mutable_error()->set_retry_after_ms(status.retry_after_ms());
   respond(request_id, std::move(response));
 }
 

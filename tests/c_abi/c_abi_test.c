@@ -302,6 +302,7 @@ static void test_basics(void) {
   CHECK(wc_client_create(options, &client) == WC_ERROR_INVALID_ARGUMENT);
   CHECK(client == NULL);
   CHECK(strlen(wc_last_error_message()) > 0);
+  CHECK(wc_last_error_retry_after_ms() == 0); /* not rate limited */
   CHECK(wc_client_create(NULL, &client) == WC_ERROR_INVALID_ARGUMENT);
   /* More servers (a cluster's gates): one without a host or port is refused at create. */
   wc_client_options_set_data_dir(options, S("/tmp/wechat-c-abi-unused"));
@@ -317,6 +318,7 @@ static void test_basics(void) {
   CHECK(wc_client_poll(NULL, 0, &event) == WC_ERROR_INVALID_ARGUMENT);
   CHECK(wc_client_login(NULL, 1, S("a"), S("b")) == WC_ERROR_INVALID_ARGUMENT);
   CHECK(wc_event_type(NULL) == 0);
+  CHECK(wc_event_status_retry_after_ms(NULL) == 0);
   CHECK(wc_message_text(NULL, NULL)[0] == '\0');
   CHECK(wc_message_list_size(NULL) == 0);
   wc_event_destroy(NULL);
@@ -607,11 +609,23 @@ int main(int argc, char** argv) {
   CHECK(wc_event_count(e) == 0 && wc_event_user(e, 0) == NULL);
   wc_event_status_message(e, &len);
   CHECK(len > 0);
+  CHECK(wc_event_status_retry_after_ms(e) == 0); /* refused, but not for a rate */
   wc_event_destroy(e);
   REQUIRE(wc_client_register_account(carol.client, 7, S("alice"), S("other@example.com"),
                                      S("password-x"), S("000000")) == WC_OK);
   e = result(&carol, 7);
   CHECK(wc_event_status(e) != WC_OK);
+  wc_event_destroy(e);
+  /* A rate-limited result says how long to wait: one code per email per 30 s. */
+  REQUIRE(wc_client_request_code(carol.client, 8, S("dave@example.com"),
+                                 WC_CODE_PURPOSE_REGISTER) == WC_OK);
+  wc_event_destroy(ok_result(&carol, 8));
+  REQUIRE(wc_client_request_code(carol.client, 9, S("dave@example.com"),
+                                 WC_CODE_PURPOSE_REGISTER) == WC_OK);
+  e = result(&carol, 9);
+  CHECK(wc_event_status(e) == WC_ERROR_RATE_LIMITED);
+  CHECK(wc_event_status_retry_after_ms(e) > 0);
+  CHECK(wc_event_status_retry_after_ms(e) <= 30000);
   wc_event_destroy(e);
 
   /* Friends: search, request, answer. */

@@ -195,6 +195,23 @@ class ErrorTest(ServerTestCase):
         self.assertEqual(error.code, wechat.Error.WRONG_CREDENTIALS)
         self.assertEqual(error.name, "wrong_credentials")
         self.assertTrue(error.message)
+        self.assertEqual(error.retry_after_ms, 0)  # refused, but not for a rate
+
+    def test_rate_limited_error_says_how_long_to_wait(self):
+        client = self.open_client()
+        email = unique("dave") + "@example.com"
+        client.request_code(email)
+        with self.assertRaises(wechat.RateLimitedError) as caught:
+            client.request_code(email)  # one code per email per 30 s
+        error = caught.exception
+        self.assertEqual(error.code, wechat.Error.RATE_LIMITED)
+        self.assertIsInstance(error.retry_after_ms, int)
+        self.assertGreater(error.retry_after_ms, 0)
+        self.assertLessEqual(error.retry_after_ms, 30000)
+        self.assertIn(f"retry_after_ms={error.retry_after_ms}", repr(error))
+        # Built by hand (as an app's test double might), it defaults to no wait.
+        self.assertEqual(wechat.error_from(wechat.Error.RATE_LIMITED, "x", 250).retry_after_ms, 250)
+        self.assertEqual(wechat.error_from(wechat.Error.RATE_LIMITED, "x").retry_after_ms, 0)
 
     def test_taken_username_and_wrong_code(self):
         alice = self.open_client()
@@ -232,6 +249,7 @@ class ErrorTest(ServerTestCase):
         with self.assertRaises(wechat.InvalidArgumentError) as caught:
             wechat.Client()  # no data_dir
         self.assertIsInstance(caught.exception, ValueError)
+        self.assertEqual(caught.exception.retry_after_ms, 0)
         with self.assertRaises(wechat.InvalidArgumentError):
             wechat.Client(self.new_dir(), more_servers=[("", 7600)])  # a gate without a host
         client = self.open_client()

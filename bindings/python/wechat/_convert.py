@@ -144,7 +144,8 @@ def status_of(e):
     code = lib.wc_event_status(e)
     if code == 0:
         return None
-    return error_from(code, read_string(lib.wc_event_status_message, e))
+    return error_from(code, read_string(lib.wc_event_status_message, e),
+                      lib.wc_event_status_retry_after_ms(e))
 
 
 def _items(e, at, convert):

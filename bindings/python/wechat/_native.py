@@ -59,6 +59,7 @@ _PROTOTYPES = {
     # name: (restype, [argtypes])
     "wc_error_name": (c_char_p, [c_int]),
     "wc_last_error_message": (c_char_p, []),
+    "wc_last_error_retry_after_ms": (c_int64, []),
     "wc_version": (c_char_p, []),
     # values
     "wc_user_id": (c_uint64, [_H]),
@@ -147,6 +148,7 @@ _PROTOTYPES = {
     "wc_event_result_kind": (c_int, [_H]),
     "wc_event_status": (c_int, [_H]),
     "wc_event_status_message": (_STR, [_H, _SIZE_P]),
+    "wc_event_status_retry_after_ms": (c_int64, [_H]),
     "wc_event_count": (c_size_t, [_H]),
     "wc_event_user": (_H, [_H, c_size_t]),
     "wc_event_message": (_H, [_H, c_size_t]),

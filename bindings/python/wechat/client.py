@@ -47,7 +47,8 @@ def _ids(ids):
 
 
 def _last_error(status):
-    return error_from(status, (lib.wc_last_error_message() or b"").decode("utf-8", "replace"))
+    return error_from(status, (lib.wc_last_error_message() or b"").decode("utf-8", "replace"),
+                      lib.wc_last_error_retry_after_ms())
 
 
 def _check(status):

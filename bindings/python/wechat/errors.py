@@ -7,8 +7,10 @@ Every failure raises a `WechatError`, or rather the subclass for its code, so bo
         client.login("alice", "wrong")
     except wechat.WrongCredentialsError:
         ...
+    except wechat.RateLimitedError as e:
+        time.sleep(e.retry_after_ms / 1000)  # what the server asked for
     except wechat.WechatError as e:
-        if e.code == wechat.Error.RATE_LIMITED: ...
+        if e.code == wechat.Error.SESSION_EXPIRED: ...
 """
 
 import builtins
@@ -59,17 +61,19 @@ class Error(IntEnum):
 
 class WechatError(Exception):
     """A failed call. `code` is an `Error` (a plain int for codes newer than this package),
-    `message` says why, for people."""
+    `message` says why, for people. `retry_after_ms` (an int) is how long the server asks to
+    wait before the same call can succeed: at least 1 with RATE_LIMITED, 0 otherwise."""
 
     code = Error.INTERNAL  # overridden by each subclass
 
-    def __init__(self, code, message=""):
+    def __init__(self, code, message="", retry_after_ms=0):
         try:
             code = Error(code)
         except ValueError:
             code = int(code)
         self.code = code
         self.message = message
+        self.retry_after_ms = max(0, int(retry_after_ms))
         super().__init__(code, message)
 
     @property
@@ -81,6 +85,9 @@ class WechatError(Exception):
         return f"{self.name}: {self.message}" if self.message else self.name
 
     def __repr__(self):
+        if self.retry_after_ms:
+            return (f"{type(self).__name__}({self.code!r}, {self.message!r}, "
+                    f"retry_after_ms={self.retry_after_ms})")
         return f"{type(self).__name__}({self.code!r}, {self.message!r})"
 
 
@@ -135,10 +142,10 @@ for _code in Error:
     __all__.append(_cls.__name__)
 
 
-def error_from(code, message=""):
+def error_from(code, message="", retry_after_ms=0):
     """The exception for `code`: an instance of its subclass (WechatError for unknown codes)."""
     try:
         cls = _BY_CODE.get(Error(code), WechatError)
     except ValueError:
         cls = WechatError
-    return cls(code, message)
+    return cls(code, message, retry_after_ms)

@@ -27,9 +27,11 @@ std::string code_hash(const std::string& email, CodePurpose purpose, std::string
   return detail::sha256(fmt::format("{}\n{}\n{}", email, static_cast<int>(purpose), code));
 }
 
+/// The wait travels in Error.retry_after_ms for programs; the message repeats it for people.
 Status rate_limited(std::int64_t retry_after_ms, std::string what) {
   return Status(Error::kRateLimited,
-                fmt::format("{}; try again in {} s", what, (retry_after_ms + 999) / 1000));
+                fmt::format("{}; try again in {} s", what, (retry_after_ms + 999) / 1000))
+      .with_retry_after_ms(retry_after_ms);
 }
 
 /// Checks `code` against the live code of (email, purpose). A wrong guess is counted (and kept

@@ -55,6 +55,22 @@ TEST_CASE("client account: errors from the server arrive as typed codes") {
   CHECK(users.code() == Error::kUnauthenticated);
 }
 
+TEST_CASE("client account: a rate-limited call says how long to wait in retry_after_ms") {
+  auto server = LocalServer::start().value();
+  ClientHarness app(*server);
+  const auto request = [&] {
+    return await_done(
+        [&](auto cb) { app->request_code("a@example.com", CodePurpose::kRegister, cb); });
+  };
+  const Status first = request();
+  REQUIRE(first.ok());
+  CHECK(first.retry_after_ms() == 0);
+  const Status again = request();  // one code per email per 30 s (the default)
+  CHECK(again.code() == Error::kRateLimited);
+  CHECK(again.retry_after_ms() > 0);
+  CHECK(again.retry_after_ms() <= 30'000);
+}
+
 TEST_CASE("client account: an unreachable server fails calls with unavailable, not a hang") {
   auto server = LocalServer::start().value();
   auto options = server->client_options(TempDir().path().string());

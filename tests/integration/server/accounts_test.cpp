@@ -1,12 +1,19 @@
 // SPDX-License-Identifier: MIT
 #include <doctest/doctest.h>
 
+#include "client/convert.h"
 #include "support/test_server.h"
 
 using namespace wechat;
 using namespace wechat::testing;
 
 namespace {
+
+/// What the SDK makes of a response: its Status, retry_after_ms included.
+Status client_status(const Result<v1::Response>& response) {
+  REQUIRE(response.ok());
+  return client::status_of(*response);
+}
 
 std::string request_code(TestServer& server, TestClient& client, const std::string& email,
                          v1::CodePurpose purpose = v1::CODE_PURPOSE_REGISTER) {
@@ -87,6 +94,65 @@ TEST_CASE("accounts: code requests are rate-limited per client address") {
   }
   CHECK(call_error(*client, req::request_code("user9@example.com", v1::CODE_PURPOSE_REGISTER)) ==
         Error::kRateLimited);
+}
+
+TEST_CASE("accounts: a refused code request says in retry_after_ms when the next is allowed") {
+  TestServer server([](ServerOptions& o) { o.rate_limits.codes_per_address_per_hour = 3; });
+  auto client = server.connect();
+  const auto again = [&](const std::string& email) {
+    return client_status(client->call(req::request_code(email, v1::CODE_PURPOSE_REGISTER)));
+  };
+  request_code(server, *client, "dave@example.com");
+  server.clock().advance_ms(10'000);
+  // Per email: one code per 30 s, 10 s of which have passed.
+  const Status refused = again("dave@example.com");
+  CHECK(refused.code() == Error::kRateLimited);
+  CHECK(refused.retry_after_ms() == 20'000);
+  server.clock().advance_ms(refused.retry_after_ms() - 1);
+  CHECK(again("dave@example.com").retry_after_ms() == 1);
+  server.clock().advance_ms(1);
+  CHECK(again("dave@example.com").ok());  // waiting exactly as long as told is enough
+
+  // Per client address: three codes an hour, the first of them 30 s ago.
+  request_code(server, *client, "erin@example.com");
+  const Status per_address = again("frank@example.com");
+  CHECK(per_address.code() == Error::kRateLimited);
+  CHECK(per_address.retry_after_ms() == 60 * 60 * 1000 - 30'000);
+}
+
+TEST_CASE("accounts: a login locked out after failures says in retry_after_ms when it opens") {
+  TestServer server([](ServerOptions& o) {
+    o.rate_limits.login_failures_per_account = 2;
+    o.rate_limits.login_failures_per_address = 3;
+  });
+  constexpr std::int64_t kWindow = 15 * 60 * 1000;
+  auto alice = server.create_user("alice");
+  auto client = server.connect();
+  for (int i = 0; i < 2; ++i) {
+    CHECK(call_error(*client, req::login("alice", "wrong-password")) == Error::kWrongCredentials);
+  }
+  server.clock().advance_ms(60'000);
+  // Per account: the lockout runs for the window from the failure that filled it.
+  const Status locked = client_status(client->call(req::login("alice", alice.password)));
+  CHECK(locked.code() == Error::kRateLimited);
+  CHECK(locked.retry_after_ms() == kWindow - 60'000);
+
+  // Per address: the third failure (a minute after the first two) fills it, and the window
+  // must pass the oldest of the three. Login and resume share the limit.
+  CHECK(call_error(*client, req::login("nobody", "whatever-pw")) == Error::kWrongCredentials);
+  server.clock().advance_ms(1'000);
+  const Status by_login = client_status(client->call(req::login("bob", "whatever-pw")));
+  CHECK(by_login.code() == Error::kRateLimited);
+  CHECK(by_login.retry_after_ms() == kWindow - 61'000);
+  const Status by_resume = client_status(client->call(req::resume(std::string(32, 'x'))));
+  CHECK(by_resume.code() == Error::kRateLimited);
+  CHECK(by_resume.retry_after_ms() == kWindow - 61'000);
+
+  // Once the window has passed, a failure is an ordinary one again, with no wait.
+  server.clock().advance_ms(kWindow);
+  const Status not_limited = client_status(client->call(req::login("nobody", "whatever-pw")));
+  CHECK(not_limited.code() == Error::kWrongCredentials);
+  CHECK(not_limited.retry_after_ms() == 0);
 }
 
 TEST_CASE("accounts: duplicate usernames and emails get distinct errors") {

@@ -10,6 +10,7 @@
 #include <asio/write.hpp>
 #include <thread>
 
+#include "client/convert.h"
 #include "support/test_server.h"
 #include "transport/frame_codec.h"
 
@@ -178,7 +179,13 @@ TEST_CASE("protocol: a request flood from one connection is answered with rate_l
   for (auto id : ids) {
     auto response = alice.client->wait_response(id);
     REQUIRE(response.ok());
-    limited += error_of(*response) == Error::kRateLimited;
+    const Status status = client::status_of(*response);
+    if (status.code() != Error::kRateLimited) continue;
+    ++limited;
+    // A refused request would have had to wait past max_request_delay by at most one token's
+    // time (100 ms at 10/s): that excess is how long to wait.
+    CHECK(status.retry_after_ms() > 0);
+    CHECK(status.retry_after_ms() <= 101);
   }
   // 20 in the burst, about 10 more wait their turn (max_request_delay, 1 s at 10/s), the rest
   // are refused.
@@ -204,9 +211,34 @@ TEST_CASE("protocol: a request flood from one user across devices is limited per
   for (auto [client, id] : ids) {
     auto response = client->wait_response(id);
     REQUIRE(response.ok());
-    limited += error_of(*response) == Error::kRateLimited;
+    const Status status = client::status_of(*response);
+    if (status.code() != Error::kRateLimited) continue;
+    ++limited;
+    CHECK(status.retry_after_ms() > 0);  // as above: at most one token's time, 100 ms
+    CHECK(status.retry_after_ms() <= 101);
   }
   CHECK(limited >= 25);  // as above: the burst, then a second of waiting, then refusals
+}
+
+TEST_CASE("protocol: a request refused over the rate is accepted after its retry_after_ms") {
+  TestServer server([](ServerOptions& o) {
+    o.rate_limits.requests_per_connection_per_second = 1;
+    o.rate_limits.request_burst_per_connection = 1;
+    o.rate_limits.max_request_delay = std::chrono::milliseconds(0);  // refuse, never queue
+  });
+  auto client = server.connect();  // its hello took the one token
+  Status refused;
+  for (int i = 0; i < 5 && refused.code() != Error::kRateLimited; ++i) {
+    auto response = client->call(req::sync(0));
+    REQUIRE(response.ok());
+    refused = client::status_of(*response);
+  }
+  REQUIRE(refused.code() == Error::kRateLimited);
+  CHECK(refused.retry_after_ms() > 0);
+  CHECK(refused.retry_after_ms() <= 1000);  // one token at 1/s
+  std::this_thread::sleep_for(std::chrono::milliseconds(refused.retry_after_ms()));
+  // Not logged in, so refused all the same, but no longer for the rate.
+  CHECK(call_error(*client, req::sync(0)) == Error::kUnauthenticated);
 }
 
 TEST_CASE("protocol: requests over the rate wait their turn and keep their order") {

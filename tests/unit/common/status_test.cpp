@@ -36,6 +36,32 @@ TEST_CASE("status: an error keeps its code and message") {
   CHECK(s.to_string() == "username_taken: alice is taken");
 }
 
+TEST_CASE("status: a rate-limited status carries how long to wait, and prints it") {
+  const Status plain(Error::kRateLimited, "slow down");
+  CHECK(plain.retry_after_ms() == 0);
+  const Status limited = Status(Error::kRateLimited, "slow down").with_retry_after_ms(1500);
+  CHECK(limited.code() == Error::kRateLimited);
+  CHECK(limited.message() == "slow down");
+  CHECK(limited.retry_after_ms() == 1500);
+  CHECK(limited.to_string() == "rate_limited: slow down (retry after 1500 ms)");
+  // From an lvalue: a changed copy, the original untouched.
+  const Status longer = limited.with_retry_after_ms(3000);
+  CHECK(longer.retry_after_ms() == 3000);
+  CHECK(limited.retry_after_ms() == 1500);
+  // The wait is part of the value.
+  CHECK(limited != plain);
+  CHECK(limited == Status(Error::kRateLimited, "slow down").with_retry_after_ms(1500));
+  CHECK(Status(Error::kRateLimited, "x").with_retry_after_ms(-5).retry_after_ms() == 0);
+  // It survives a Result and WECHAT_TRY.
+  const Result<int> r = limited;
+  CHECK(r.status().retry_after_ms() == 1500);
+  const auto forward = [&]() -> Status {
+    WECHAT_TRY(r);
+    return {};
+  };
+  CHECK(forward().retry_after_ms() == 1500);
+}
+
 TEST_CASE("result: holds a value or an error and the macros propagate errors") {
   CHECK(doubled(4).value() == 8);
   auto bad = doubled(-1);
