@@ -16,9 +16,9 @@ namespace wechat::store {
 
 /// Copies a WAL database's log back into the database file on a thread of its own, so that the
 /// connection that writes never does it inside a commit. SQLite's automatic checkpoint runs in
-/// the commit that crosses the threshold: at the server's 10,000-page threshold that is ~40 MiB
-/// copied and two syncs, a stall of tens of milliseconds for every request of that batch, which
-/// showed up as the chat p99 at low load.
+/// the commit that crosses the threshold: at a 10,000-page threshold that is ~40 MiB copied and
+/// two syncs, a stall of tens of milliseconds for every request of that batch, which showed up as
+/// the chat p99 at low load.
 ///
 /// Attaching replaces the writer's automatic checkpoint with a WAL hook. A commit that leaves
 /// `background_pages` or more in the log wakes the thread, which runs a PASSIVE checkpoint on a
