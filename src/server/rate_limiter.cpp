@@ -66,10 +66,20 @@ void RateLimiter::reset(const std::string& key) {
 TokenBucket::TokenBucket(double rate, double burst)
     : rate_(rate), burst_(burst), tokens_(burst), last_(std::chrono::steady_clock::now()) {}
 
-bool TokenBucket::try_take(std::chrono::steady_clock::time_point now) {
+double TokenBucket::tokens_at(std::chrono::steady_clock::time_point now) const {
   const double elapsed = std::chrono::duration<double>(now - last_).count();
+  return std::min(burst_, tokens_ + elapsed * rate_);
+}
+
+std::chrono::steady_clock::duration TokenBucket::wait_for_one(double tokens) const {
+  const double wait_s = tokens >= 1.0 ? 0.0 : (1.0 - tokens) / rate_;
+  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(wait_s));
+}
+
+bool TokenBucket::try_take(std::chrono::steady_clock::time_point now) {
+  tokens_ = tokens_at(now);
   last_ = now;
-  tokens_ = std::min(burst_, tokens_ + elapsed * rate_);
   if (tokens_ < 1.0) return false;
   tokens_ -= 1.0;
   return true;
@@ -77,10 +87,9 @@ bool TokenBucket::try_take(std::chrono::steady_clock::time_point now) {
 
 std::optional<std::chrono::steady_clock::duration> TokenBucket::reserve(
     std::chrono::steady_clock::time_point now, std::chrono::steady_clock::duration max_wait) {
-  const auto wait = next_wait(now);
-  const double elapsed = std::chrono::duration<double>(now - last_).count();
+  tokens_ = tokens_at(now);
   last_ = now;
-  tokens_ = std::min(burst_, tokens_ + elapsed * rate_);
+  const auto wait = wait_for_one(tokens_);
   if (wait > max_wait) return std::nullopt;
   // Tokens may go below zero: each reservation past the bucket takes a token still to come.
   tokens_ -= 1.0;
@@ -89,11 +98,7 @@ std::optional<std::chrono::steady_clock::duration> TokenBucket::reserve(
 
 std::chrono::steady_clock::duration TokenBucket::next_wait(
     std::chrono::steady_clock::time_point now) const {
-  const double elapsed = std::chrono::duration<double>(now - last_).count();
-  const double tokens = std::min(burst_, tokens_ + elapsed * rate_);
-  const double wait_s = tokens >= 1.0 ? 0.0 : (1.0 - tokens) / rate_;
-  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-      std::chrono::duration<double>(wait_s));
+  return wait_for_one(tokens_at(now));
 }
 
 std::optional<std::chrono::steady_clock::duration> KeyedTokenBuckets::reserve(

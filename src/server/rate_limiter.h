@@ -95,6 +95,11 @@ class TokenBucket {
   std::chrono::steady_clock::time_point last_used() const { return last_; }
 
  private:
+  /// The tokens at `now`: refilled since last_, capped at the burst.
+  double tokens_at(std::chrono::steady_clock::time_point now) const;
+  /// How long until one token is there, holding `tokens` now.
+  std::chrono::steady_clock::duration wait_for_one(double tokens) const;
+
   double rate_;
   double burst_;
   double tokens_;

@@ -140,7 +140,7 @@ void WalCheckpointer::loop() {
         synced_frames_ = copied;
       }
       background_.fetch_add(1, std::memory_order_relaxed);
-      copied_frames_.store(static_cast<std::size_t>(copied_frames), std::memory_order_release);
+      copied_frames_.store(copied, std::memory_order_release);
     } else if ((rc & 0xff) != SQLITE_BUSY) {
       own_.logger().warn(
           "{}", sqlite_status(own_.raw(), rc, "background WAL checkpoint failed").to_string());
