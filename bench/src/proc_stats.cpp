@@ -36,11 +36,12 @@ double self_cpu_us() {
   return us(usage.ru_utime) + us(usage.ru_stime);
 }
 
-std::optional<std::int64_t> process_pss_kib(int pid) {
+std::optional<std::int64_t> process_smaps_kib(int pid, const std::string& field) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/smaps_rollup");
   std::string line;
+  const std::string key = field + ":";
   while (std::getline(in, line)) {
-    if (line.rfind("Pss:", 0) == 0) return std::stoll(line.substr(4));
+    if (line.rfind(key, 0) == 0) return std::stoll(line.substr(key.size()));
   }
   return std::nullopt;
 }

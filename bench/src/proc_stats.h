@@ -13,8 +13,9 @@ namespace wechat::bench {
 std::optional<double> process_cpu_us(int pid);
 /// CPU time of this process (getrusage), microseconds.
 double self_cpu_us();
-/// Pss of `pid` in KiB from /proc/PID/smaps_rollup.
-std::optional<std::int64_t> process_pss_kib(int pid);
+/// A field of /proc/PID/smaps_rollup in KiB: "Pss" (shared pages divided among the processes
+/// that map them) or "Anonymous" (the process's own heap and stacks, whoever else runs).
+std::optional<std::int64_t> process_smaps_kib(int pid, const std::string& field);
 /// Total kernel slab memory in KiB: the sum of num_objs * objsize over /proc/slabinfo, or
 /// nullopt when that file is not readable (then the caller reports /proc/meminfo's Slab).
 std::optional<std::int64_t> slabinfo_kib();

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // W2, idle connections: N logged-in sessions held open; the server's memory per connection
-// (PSS from /proc/PID/smaps_rollup) and the kernel's (slab, TCP buffers), reported apart.
+// (PSS from /proc/PID/smaps_rollup; its anonymous part apart, which other processes sharing the
+// libraries cannot move) and the kernel's (slab, TCP buffers), reported apart.
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -50,7 +51,8 @@ int run_w2(const W2Options& o) {
     if (warm) warm->conn->close();
     settle(1.0);
   }
-  const auto pss0 = process_pss_kib(pid);
+  const auto pss0 = process_smaps_kib(pid, "Pss");
+  const auto anon0 = process_smaps_kib(pid, "Anonymous");
   const auto slab0 = slabinfo_kib();
   const auto meminfo_slab0 = meminfo_kib("Slab");
   const auto tcp0 = tcp_buffer_kib();
@@ -86,7 +88,8 @@ int run_w2(const W2Options& o) {
   const auto cpu0 = process_cpu_us(pid);
   settle(o.hold_s);
   const auto cpu1 = process_cpu_us(pid);
-  const auto pss1 = process_pss_kib(pid);
+  const auto pss1 = process_smaps_kib(pid, "Pss");
+  const auto anon1 = process_smaps_kib(pid, "Anonymous");
   const auto slab1 = slabinfo_kib();
   const auto meminfo_slab1 = meminfo_kib("Slab");
   const auto tcp1 = tcp_buffer_kib();
@@ -109,6 +112,7 @@ int run_w2(const W2Options& o) {
       .set("server_pss_kib_before", static_cast<std::int64_t>(pss0.value_or(-1)))
       .set("server_pss_kib_after", static_cast<std::int64_t>(pss1.value_or(-1)))
       .set("server_bytes_per_conn", per_conn(pss0, pss1))
+      .set("server_anon_bytes_per_conn", per_conn(anon0, anon1))
       .set("slab_source", slab0 ? "/proc/slabinfo" : "/proc/meminfo Slab")
       .set("kernel_slab_bytes_per_conn",
            slab0 ? per_conn(slab0, slab1) : per_conn(meminfo_slab0, meminfo_slab1))

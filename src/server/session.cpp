@@ -23,7 +23,6 @@ constexpr unsigned kMaxInFlight = 256;
 Session::Session(ServerContext& context, std::shared_ptr<transport::Connection> connection)
     : context_(context),
       connection_(std::move(connection)),
-      address_(connection_->remote_address()),
       requests_(context.options.rate_limits.requests_per_connection_per_second,
                 context.options.rate_limits.request_burst_per_connection) {}
 
@@ -151,7 +150,7 @@ asio::awaitable<void> Session::run_request(std::uint64_t request_id, v1::Request
       reply = co_await dispatch_request(context_, *this, request);
     } catch (const std::exception& e) {
       // A handler bug must cost one request, not the server.
-      context_.log.error("request from {} failed: {}", address_, e.what());
+      context_.log.error("request from {} failed: {}", address(), e.what());
       reply = Status(Error::kInternal, "internal error");
     }
   }
@@ -184,7 +183,7 @@ void Session::on_close(const Status& status) {
   if (closed_) return;
   closed_ = true;
   if (!status.ok() && status.code() != Error::kCancelled) {
-    context_.log.debug("connection {} closed: {}", address_, status.to_string());
+    context_.log.debug("connection {} closed: {}", address(), status.to_string());
   }
   deauthenticate();
 }

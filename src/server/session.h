@@ -50,7 +50,7 @@ class Session final : public PushTarget, public std::enable_shared_from_this<Ses
   void authenticate(Identity identity);
   /// Forgets the login (logout); the connection stays open.
   void deauthenticate();
-  const std::string& address() const { return address_; }
+  const std::string& address() const { return connection_->remote_address(); }
 
  private:
   void on_frame(v1::Frame&& frame);
@@ -62,7 +62,6 @@ class Session final : public PushTarget, public std::enable_shared_from_this<Ses
 
   ServerContext& context_;
   std::shared_ptr<transport::Connection> connection_;
-  const std::string address_;
   bool hello_done_ = false;
   bool closed_ = false;
   unsigned in_flight_ = 0;

@@ -57,8 +57,7 @@ std::shared_ptr<Connection> Connection::create(tcp::socket socket,
 
 Connection::Connection(tcp::socket socket, std::shared_ptr<asio::ssl::context> tls, TlsRole role,
                        ConnectionOptions options)
-    : strand_(socket.get_executor()),
-      options_(std::move(options)),
+    : options_(std::move(options)),
       remote_address_(format_endpoint(socket)),
       tls_(std::move(tls)),
       socket_(std::move(socket)),
@@ -70,16 +69,16 @@ Connection::Connection(tcp::socket socket, std::shared_ptr<asio::ssl::context> t
       decoder_(options_.max_frame_bytes),
       read_size_(kInitialReadSize),
       idle_timeout_(options_.idle_timeout),
-      idle_timer_(strand_) {}
+      idle_timer_(socket_.get_executor()) {}
 
-Connection::~Connection() = default;
+Connection::~Connection() { release_listener_slot(); }
 
 bool Connection::is_tls() const noexcept { return tls_socket_ != nullptr; }
 
 // ---- Public, thread-safe entry points: they only post to the strand. ----
 
 void Connection::start(ConnectionHandler handler) {
-  asio::post(strand_, [self = shared_from_this(), handler = std::move(handler)]() mutable {
+  asio::post(executor(), [self = shared_from_this(), handler = std::move(handler)]() mutable {
     self->do_start(std::move(handler));
   });
 }
@@ -92,7 +91,7 @@ void Connection::send(const v1::Frame& frame) {
 void Connection::send_encoded(std::shared_ptr<const std::string> encoded) {
   if (!encoded || encoded->empty() || stopping_.load(std::memory_order_acquire)) return;
   if (!admit(encoded->size())) return;
-  asio::post(strand_, [self = shared_from_this(), encoded = std::move(encoded)]() mutable {
+  asio::post(executor(), [self = shared_from_this(), encoded = std::move(encoded)]() mutable {
     self->enqueue(std::move(encoded));
   });
 }
@@ -112,7 +111,7 @@ bool Connection::admit(std::size_t n) {
   queued_bytes_.fetch_sub(n, std::memory_order_relaxed);
   // stopping_ also drops every later send(): the peer never sees a gap followed by more data.
   if (!stopping_.exchange(true, std::memory_order_acq_rel)) {
-    asio::post(strand_, [self = shared_from_this()] {
+    asio::post(executor(), [self = shared_from_this()] {
       self->fail(
           Status(Error::kResourceExhausted, fmt::format("slow consumer: send queue over {} bytes",
                                                         self->options_.max_send_queue_bytes)));
@@ -123,18 +122,18 @@ bool Connection::admit(std::size_t n) {
 
 void Connection::close() {
   stopping_.store(true, std::memory_order_release);
-  asio::post(strand_, [self = shared_from_this()] { self->begin_close(); });
+  asio::post(executor(), [self = shared_from_this()] { self->begin_close(); });
 }
 
 void Connection::abort(Status reason) {
   stopping_.store(true, std::memory_order_release);
-  asio::post(strand_, [self = shared_from_this(), reason = std::move(reason)]() mutable {
+  asio::post(executor(), [self = shared_from_this(), reason = std::move(reason)]() mutable {
     self->fail(std::move(reason));
   });
 }
 
 void Connection::set_idle_timeout(std::chrono::milliseconds timeout) {
-  asio::post(strand_, [self = shared_from_this(), timeout] {
+  asio::post(executor(), [self = shared_from_this(), timeout] {
     self->idle_timeout_ = timeout;
     if (self->state_ == State::kOpen) self->arm_idle_timer();
   });
@@ -277,6 +276,12 @@ void Connection::release_read_buffers() {
   discard_.reset();
 }
 
+void Connection::release_listener_slot() noexcept {
+  if (!listener_count_) return;
+  listener_count_->fetch_sub(1, std::memory_order_acq_rel);
+  listener_count_.reset();
+}
+
 void Connection::on_read(const std::error_code& ec, std::size_t n) {
   reading_ = false;
   if (state_ == State::kClosed) return;  // finish() ran while this read was pending
@@ -366,7 +371,7 @@ void Connection::enqueue(std::shared_ptr<const std::string> encoded) {
   // Not at once: the frames the strand runs next (a committed batch's ack and push to the same
   // peer) then leave in the same write, one system call instead of one each.
   write_scheduled_ = true;
-  asio::post(strand_, [self = shared_from_this()] {
+  asio::post(executor(), [self = shared_from_this()] {
     self->write_scheduled_ = false;
     if (!self->writing_ && !self->queue_.empty() && self->may_write()) self->write();
   });
@@ -388,15 +393,17 @@ void Connection::write() {
       tls_socket_->async_write(asio::buffer(*in_flight_.back()), std::move(on_done));
       return;
     }
-    coalesced_.clear();
     std::size_t taken = 0;
-    while (taken < queue_.size() && coalesced_.size() + queue_[taken]->size() <= kCoalesceBytes) {
-      coalesced_ += *queue_[taken];
+    while (taken < queue_.size() && batch_bytes_ + queue_[taken]->size() <= kCoalesceBytes) {
+      batch_bytes_ += queue_[taken]->size();
       ++taken;
     }
+    auto coalesced = std::make_shared<std::string>();
+    coalesced->reserve(batch_bytes_);
+    for (std::size_t i = 0; i < taken; ++i) *coalesced += *queue_[i];
     take_from_queue(taken);
-    batch_bytes_ = coalesced_.size();
-    tls_socket_->async_write(asio::buffer(coalesced_), std::move(on_done));
+    in_flight_.push_back(std::move(coalesced));
+    tls_socket_->async_write(asio::buffer(*in_flight_.back()), std::move(on_done));
     return;
   }
 
@@ -439,7 +446,6 @@ void Connection::on_write(const std::error_code& ec, std::size_t /*bytes*/) {
     write();
     return;
   }
-  if (coalesced_.capacity() > 0) std::string().swap(coalesced_);
   if (state_ == State::kDraining) shut_down();
 }
 
@@ -519,7 +525,7 @@ void Connection::finish(Status status) {
   // returned or never will, and TlsSocket makes no OpenSSL call once the socket is closed
   // (asio::ssl::stream used to decrypt into them after the close, which is why they were kept).
   release_read_buffers();
-  listener_slot_.reset();
+  release_listener_slot();
 
   if (!started_) return;  // start() will report close_status_
   ConnectionHandler h = std::move(handler_);
@@ -550,12 +556,12 @@ void Connection::on_idle_timer(const std::error_code& ec) {
 }
 
 asio::steady_timer& Connection::deadline_timer() {
-  if (!deadline_timer_) deadline_timer_ = std::make_unique<asio::steady_timer>(strand_);
+  if (!deadline_timer_) deadline_timer_ = std::make_unique<asio::steady_timer>(executor());
   return *deadline_timer_;
 }
 
 asio::steady_timer& Connection::heartbeat_timer() {
-  if (!heartbeat_timer_) heartbeat_timer_ = std::make_unique<asio::steady_timer>(strand_);
+  if (!heartbeat_timer_) heartbeat_timer_ = std::make_unique<asio::steady_timer>(executor());
   return *heartbeat_timer_;
 }
 

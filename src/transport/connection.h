@@ -160,16 +160,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// the last byte received. Zero disables it.
   void set_idle_timeout(std::chrono::milliseconds timeout);
 
-  /// The peer, "ip:port" ("[v6]:port" for IPv6). Fixed at construction.
-  std::string remote_address() const { return remote_address_; }
+  /// The peer, "ip:port" ("[v6]:port" for IPv6). Fixed at construction, so safe from any thread.
+  const std::string& remote_address() const noexcept { return remote_address_; }
 
   /// Bytes accepted by send() and not yet written; approximate, for monitoring.
   std::size_t queued_bytes() const noexcept {
     return queued_bytes_.load(std::memory_order_relaxed);
   }
 
-  /// The strand all callbacks and internal state run on.
-  asio::any_io_executor executor() const { return strand_; }
+  /// The strand all callbacks and internal state run on: the socket's executor. Safe from any
+  /// thread (the socket never changes its executor). Not a member of its own: an idle connection
+  /// should cost as little as possible, and a copy of an executor is 56 bytes.
+  asio::any_io_executor executor() noexcept { return socket_.get_executor(); }
 
  private:
   enum class State { kIdle, kHandshaking, kOpen, kDraining, kShuttingDown, kClosed };
@@ -193,7 +195,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void enqueue_control(const v1::Frame& frame);
   void write();
   void on_write(const std::error_code& ec, std::size_t bytes);
-  /// Drops the first n queued frames (moved into in_flight_ or coalesced_ already).
+  /// Drops the first n queued frames (moved or copied into in_flight_ already).
   void take_from_queue(std::size_t n);
   asio::steady_timer& deadline_timer();
   asio::steady_timer& heartbeat_timer();
@@ -202,6 +204,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void fail(Status status);
   void finish(Status status);
   void release_read_buffers();
+  void release_listener_slot() noexcept;
   void arm_idle_timer();
   void arm_heartbeat_timer();
   void on_idle_timer(const std::error_code& ec);
@@ -213,7 +216,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // consumer) if they do not fit.
   bool admit(std::size_t n);
 
-  const asio::any_io_executor strand_;
   const ConnectionOptions options_;
   const std::string remote_address_;
   const std::shared_ptr<asio::ssl::context> tls_;  // keeps the SSL_CTX alive for the session
@@ -241,7 +243,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // connection should cost as little as possible. Writes take a prefix of it at once.
   std::vector<std::shared_ptr<const std::string>> queue_;
   std::vector<std::shared_ptr<const std::string>> in_flight_;
-  std::string coalesced_;        // TLS: small frames copied together into few records
   std::size_t batch_bytes_ = 0;  // bytes of the outstanding write, returned to queued_bytes_
   bool writing_ = false;
   bool write_scheduled_ = false;  // a write() is posted to run after the strand's queued handlers
@@ -255,7 +256,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::unique_ptr<asio::steady_timer> heartbeat_timer_;
   std::unique_ptr<asio::steady_timer> deadline_timer_;  // handshake or graceful-close deadline
 
-  std::shared_ptr<void> listener_slot_;  // released on close: the Listener's connection count
+  // The Listener's count of open connections, which this one holds a place in until it closes
+  // (or is destroyed unstarted). Null for connections not from a Listener.
+  std::shared_ptr<std::atomic<std::size_t>> listener_count_;
 };
 
 /// Connects to `host`:`port` (a name or an IP literal) and, when `tls` is set, performs the TLS

@@ -67,10 +67,9 @@ struct Listener::State : std::enable_shared_from_this<Listener::State> {
     socket.set_option(tcp::no_delay(true), ignored);
     auto connection =
         Connection::create(std::move(socket), options.tls, TlsRole::kServer, options.connection);
-    // The slot's deleter runs when the connection closes (or is destroyed unstarted).
+    // The connection gives its place back when it closes (or is destroyed unstarted).
     active->fetch_add(1, std::memory_order_acq_rel);
-    connection->listener_slot_ = std::shared_ptr<void>(
-        nullptr, [counter = active](void*) { counter->fetch_sub(1, std::memory_order_acq_rel); });
+    connection->listener_count_ = active;
     accept();
     if (on_accept) on_accept(std::move(connection));
   }
