@@ -54,7 +54,9 @@ struct ClientOptions {
 
   std::chrono::milliseconds request_timeout{15000};    ///< Per request, once sent.
   std::chrono::milliseconds reconnect_initial{250};    ///< First retry delay after a drop.
-  std::chrono::milliseconds reconnect_max{30000};      ///< Backoff cap (with jitter).
+  /// Backoff cap (with jitter). A server that refused with RATE_LIMITED is not asked again
+  /// before its Status::retry_after_ms(), even when that is longer.
+  std::chrono::milliseconds reconnect_max{30000};
 };
 
 enum class CodePurpose { kRegister = 1, kReset = 2 };

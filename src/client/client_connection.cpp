@@ -153,7 +153,9 @@ void Client::Impl::disconnected(const Status& status) {
   }
   set_state(ConnectionState::kDisconnected, status.ok() ? Status(Error::kUnavailable, "closed")
                                                         : status);
-  if (want_online_ || !waiting_.empty()) schedule_reconnect();
+  if (want_online_ || !waiting_.empty()) {
+    schedule_reconnect(std::chrono::milliseconds(status.retry_after_ms()));
+  }
 }
 
 void Client::Impl::follow_to_chat_node(const v1::Endpoint& node) {
@@ -169,13 +171,17 @@ void Client::Impl::follow_to_chat_node(const v1::Endpoint& node) {
   drop_connection(Status(Error::kUnavailable, "moving to the chat node"));
 }
 
-void Client::Impl::schedule_reconnect() {
+void Client::Impl::schedule_reconnect(std::chrono::milliseconds at_least) {
   // Exponential backoff with full jitter: many clients of a restarted server spread out.
   const auto cap = options_.reconnect_max.count();
   const auto base = options_.reconnect_initial.count();
   const auto exp = std::min<std::int64_t>(cap, base << std::min(reconnect_attempts_, 16u));
-  const auto delay = exp / 2 + static_cast<std::int64_t>(
-                                   detail::random_below(static_cast<std::uint64_t>(exp / 2) + 1));
+  const auto jittered =
+      exp / 2 +
+      static_cast<std::int64_t>(detail::random_below(static_cast<std::uint64_t>(exp / 2) + 1));
+  // Past reconnect_max too: an attempt before the server's retry_after is refused again (a
+  // locked-out address stays locked however often it asks).
+  const auto delay = std::max<std::int64_t>(jittered, at_least.count());
   ++reconnect_attempts_;
   reconnect_timer_.expires_after(std::chrono::milliseconds(delay));
   reconnect_timer_.async_wait([this, self = shared_from_this()](std::error_code ec) {

@@ -145,7 +145,8 @@ class [[gnu::visibility("hidden")]] Client::Impl
   void drop_connection(const Status& reason);
   /// Forgets the current connection: fails what was in flight, reconnects if logged in.
   void disconnected(const Status& status);
-  void schedule_reconnect();
+  /// Reconnects after the backoff, and not before `at_least` (a refusal's retry_after_ms).
+  void schedule_reconnect(std::chrono::milliseconds at_least);
   void set_state(ConnectionState state, Status reason = {});
   void authenticate();
   /// A gate answered login or resume with the chat node that serves the session: go there.
@@ -162,8 +163,12 @@ class [[gnu::visibility("hidden")]] Client::Impl
   /// runs in between (ClientStore::index_for_search); once a sync is done, or after a push.
   void index_for_search_soon();
   void on_event(v1::Event&& event);
+  /// Sends what the outbox holds, unless a retry_outbox() wait is still running.
   void flush_outbox();
   void send_outboxed(const client::OutboxItem& item);
+  /// Flushes the outbox again once a send refused (or unanswered) for `why` may go: after
+  /// why.retry_after_ms(), else after a second.
+  void retry_outbox(const Status& why);
   /// Queues a message (direct: `to`; group: `group`) and starts sending it.
   void enqueue(UserId to, ConversationId group, const std::string& text, Callback<Message> done);
 

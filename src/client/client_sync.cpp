@@ -16,6 +16,9 @@ constexpr std::uint32_t kSyncPage = 500;
 /// bound, so sends are never refused for being too many, and they keep their order.
 constexpr std::size_t kMaxSendsInFlight = 64;
 
+/// How soon refused or unanswered sends go again when the server did not say (retry_after_ms).
+constexpr std::chrono::milliseconds kOutboxRetry{1000};
+
 /// Errors after which resending the same message can never succeed.
 bool is_permanent(Error code) {
   switch (code) {
@@ -195,6 +198,9 @@ void Client::Impl::enqueue(UserId to, ConversationId group, const std::string& t
 
 void Client::Impl::flush_outbox() {
   if (state_ != ConnectionState::kOnline) return;
+  // Waiting out a refusal: whatever went now would be refused again (or overtake the refused
+  // messages). The timer flushes.
+  if (outbox_retry_timer_.expiry() > std::chrono::steady_clock::now()) return;
   auto s = store();
   if (!s.ok()) return;
   // In-flight sends are the oldest outbox entries, so the first kMaxSendsInFlight entries hold
@@ -228,10 +234,7 @@ void Client::Impl::send_outboxed(const client::OutboxItem& item) {
     if (!s.ok()) return;
     if (!response.ok()) {
       // No answer (timeout): still in the outbox; try again shortly. The server de-duplicates.
-      outbox_retry_timer_.expires_after(std::chrono::seconds(1));
-      outbox_retry_timer_.async_wait([this, self = shared_from_this()](std::error_code ec) {
-        if (!ec) flush_outbox();
-      });
+      retry_outbox(response.status());
       return;
     }
     const Status status = client::status_of(*response);
@@ -247,11 +250,29 @@ void Client::Impl::send_outboxed(const client::OutboxItem& item) {
     if (status.ok() || is_permanent(status.code())) {
       flush_outbox();  // a slot is free
     } else {
-      outbox_retry_timer_.expires_after(std::chrono::seconds(1));
-      outbox_retry_timer_.async_wait([this, self = shared_from_this()](std::error_code ec) {
-        if (!ec) flush_outbox();
-      });
+      log_.debug("outbox: sending {} was refused, will retry: {}", id, status.to_string());
+      retry_outbox(status);
     }
+  });
+}
+
+void Client::Impl::retry_outbox(const Status& why) {
+  const auto now = std::chrono::steady_clock::now();
+  const bool armed = outbox_retry_timer_.expiry() > now;
+  std::chrono::steady_clock::time_point at;
+  if (why.retry_after_ms() > 0) {
+    // One flush resends every refused message, so it must wait for the latest time any of their
+    // refusals asked for: sooner, the server refuses them again (each refusal may cost a token).
+    at = now + std::chrono::milliseconds(why.retry_after_ms());
+    if (armed && outbox_retry_timer_.expiry() >= at) return;
+  } else {
+    // Our own guess, not the server's: a flush already due retries this message as well.
+    if (armed) return;
+    at = now + kOutboxRetry;
+  }
+  outbox_retry_timer_.expires_at(at);  // cancels the earlier wait, if any
+  outbox_retry_timer_.async_wait([this, self = shared_from_this()](std::error_code ec) {
+    if (!ec) flush_outbox();
   });
 }
 

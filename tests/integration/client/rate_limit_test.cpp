@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: MIT
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <string_view>
+#include <thread>
+
+#include "support/client_harness.h"
+
+using namespace wechat;
+using namespace wechat::testing;
+
+namespace {
+
+/// Waits until `pred` holds, polling.
+bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 20s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(10ms);
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("outbox: sends refused over the rate go again after the server's retry_after_ms") {
+  LocalServer::Options server_options;
+  server_options.allow_strangers = true;
+  server_options.tweak = [](ServerOptions& o) {
+    // A token every 200 ms per user, and a request over the rate is refused at once instead of
+    // waiting its turn: every refusal asks for about 200 ms, and only the outbox's retries can
+    // bring a refused message in.
+    o.rate_limits.requests_per_user_per_second = 5;
+    o.rate_limits.request_burst_per_user = 5;
+    o.rate_limits.max_request_delay = 0ms;
+  };
+  auto server = LocalServer::start(server_options).value();
+  ClientHarness bob_app(*server);
+  const User bob = bob_app.sign_up(*server, "bob");
+  ClientHarness alice_app(*server);
+  alice_app.sign_up(*server, "alice");
+  alice_app.destroy();
+
+  // Alice's app again, with its log: each refused send is a debug record.
+  std::atomic<int> refused{0};
+  auto options = server->client_options(alice_app.data_dir());
+  options.log.min_level = LogLevel::kDebug;
+  options.log.sink = [&refused](LogLevel, std::string_view component, std::string_view message) {
+    if (component == "client" && message.starts_with("outbox:") &&
+        message.find("rate_limited") != std::string_view::npos) {
+      ++refused;
+    }
+  };
+  auto alice = Client::create(options).value();
+  REQUIRE(await<User>([&](auto cb) { alice->resume(cb); }).ok());
+  REQUIRE(eventually([&] { return alice->connection_state() == ConnectionState::kOnline; }));
+  std::this_thread::sleep_for(1500ms);  // the bucket refills (5 tokens at 5/s)
+
+  // Twice the burst at once: 5 go through, the others are refused.
+  constexpr int kMessages = 10;
+  for (int i = 0; i < kMessages; ++i) {
+    REQUIRE(alice->send_text(bob.id, "m" + std::to_string(i)).get().ok());
+  }
+  const auto all_sent = [&] {
+    auto list = alice->messages_with(bob.id);
+    return list.ok() && list->size() == kMessages &&
+           std::none_of(list->begin(), list->end(),
+                        [](const Message& m) { return m.state == MessageState::kQueued; });
+  };
+  REQUIRE(eventually(all_sent));
+  CHECK(bob_app.wait_until([&] {
+    return bob_app.count([](const Event& e) {
+      return std::holds_alternative<MessageReceived>(e);
+    }) == kMessages;
+  }));
+
+  // Each retry waits for the server's retry_after_ms, about 200 ms, not a fixed second: once the
+  // burst is spent the server admits one message per token, and none waits a second for its
+  // turn. (The old fixed second showed as gaps of at least 1000 ms between server times.)
+  auto sent = alice->messages_with(bob.id).value();
+  std::sort(sent.begin(), sent.end(),
+            [](const Message& a, const Message& b) { return a.seq < b.seq; });
+  UnixMillis longest_gap = 0;
+  for (std::size_t i = 1; i < sent.size(); ++i) {
+    longest_gap = std::max(longest_gap, sent[i].time_ms - sent[i - 1].time_ms);
+  }
+  CHECK(longest_gap < 750);
+
+  // And never sooner: a retry before retry_after_ms is refused again. Each round after the
+  // server's wait admits at least one of the refused messages, so 5 refused at first cost at
+  // most 5 + 4 + 3 + 2 + 1 refusals; sends that went again at once (after every ack, say)
+  // would about double that.
+  CHECK(refused.load() >= 5);
+  CHECK(refused.load() <= 20);
+}
+
+TEST_CASE("client account: a resume refused with rate_limited waits retry_after_ms to reconnect") {
+  LocalServer::Options server_options;
+  server_options.tweak = [](ServerOptions& o) { o.rate_limits.login_failures_per_address = 2; };
+  auto server = LocalServer::start(server_options).value();
+  ClientHarness app(*server);
+  app.sign_up(*server, "alice");
+  app.destroy();
+  // Failed logins lock this address out for the rest of the 15-minute window, resumes included.
+  ClientHarness other(*server);
+  for (int i = 0; i < 2; ++i) {
+    CHECK(await<User>([&](auto cb) { other->login("nobody", "wrong-password", cb); }).code() ==
+          Error::kWrongCredentials);
+  }
+
+  // Alice's app restarts with a backoff that would retry every few tens of milliseconds.
+  auto options = server->client_options(app.data_dir());
+  options.reconnect_initial = 20ms;
+  options.reconnect_max = 40ms;
+  std::mutex mutex;  // before the client: its handler may run until the client is gone
+  int attempts = 0;
+  Status refusal;
+  auto client = Client::create(options).value();
+  client->set_event_handler([&](const Event& e) {
+    auto* changed = std::get_if<ConnectionStateChanged>(&e);
+    if (!changed) return;
+    std::lock_guard lock(mutex);
+    if (changed->state == ConnectionState::kConnecting) ++attempts;
+    if (changed->reason.code() == Error::kRateLimited) refusal = changed->reason;
+  });
+  client->resume([](Result<User>) {});  // answered kCancelled when the client goes
+  REQUIRE(eventually([&] {
+    std::lock_guard lock(mutex);
+    return refusal.code() == Error::kRateLimited;
+  }));
+  std::this_thread::sleep_for(1s);
+  std::lock_guard lock(mutex);
+  CHECK(refusal.retry_after_ms() > 60'000);  // the lockout's end, minutes away
+  CHECK(attempts == 1);  // the backoff alone would have tried again dozens of times
+}
