@@ -63,8 +63,8 @@ void RateLimiter::reset(const std::string& key) {
   events_.erase(key);
 }
 
-TokenBucket::TokenBucket(double rate, double burst)
-    : rate_(rate), burst_(burst), tokens_(burst), last_(std::chrono::steady_clock::now()) {}
+TokenBucket::TokenBucket(double rate, double burst, std::chrono::steady_clock::time_point now)
+    : rate_(rate), burst_(burst), tokens_(burst), last_(now) {}
 
 double TokenBucket::tokens_at(std::chrono::steady_clock::time_point now) const {
   const double elapsed = std::chrono::duration<double>(now - last_).count();
@@ -129,7 +129,9 @@ TokenBucket& KeyedTokenBuckets::bucket(std::uint64_t key, std::chrono::steady_cl
     last_sweep_ = now;
     std::erase_if(buckets_, [&](const auto& kv) { return now - kv.second.last_used() > refill; });
   }
-  return buckets_.try_emplace(key, rate_, burst_).first->second;
+  // Full as of `now`, the time the caller then takes from it: a bucket stamped later would
+  // count the difference as negative refill and refuse its first token at a burst of 1.
+  return buckets_.try_emplace(key, rate_, burst_, now).first->second;
 }
 
 }  // namespace wechat::server

@@ -2,6 +2,7 @@
 #ifndef WECHAT_SERVER_RATE_LIMITER_H_
 #define WECHAT_SERVER_RATE_LIMITER_H_
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -82,7 +83,9 @@ class LocalAbuseCounter final : public AbuseCounter {
 /// Not thread-safe (one per connection, used on its strand).
 class TokenBucket {
  public:
-  TokenBucket(double rate, double burst);
+  /// Full at `now`.
+  TokenBucket(double rate, double burst,
+              std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now());
   /// Takes one token if there is one.
   bool try_take(std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now());
   /// Takes the next token, available now or within `max_wait`, and returns how long to wait
@@ -92,6 +95,8 @@ class TokenBucket {
       std::chrono::steady_clock::time_point now, std::chrono::steady_clock::duration max_wait);
   /// How long a reservation made at `now` would wait; takes nothing.
   std::chrono::steady_clock::duration next_wait(std::chrono::steady_clock::time_point now) const;
+  /// Returns the token the last reserve() took, for a request that another limit refused.
+  void give_back() { tokens_ = std::min(burst_, tokens_ + 1.0); }
   std::chrono::steady_clock::time_point last_used() const { return last_; }
 
  private:

@@ -93,12 +93,14 @@ void Session::on_frame(v1::Frame&& frame) {
   std::optional<SteadyClock::duration> user_delay = SteadyClock::duration::zero();
   if (delay && identity_) {
     user_delay = context_.requests_per_user.reserve(identity_->user_id, max_delay);
+    // A refused request costs nothing: a flood from the user's other devices must not also
+    // drain this connection's own allowance.
+    if (!user_delay) requests_.give_back();
   }
   if (!delay || !user_delay) {
     // How long to wait: both buckets refill with time, so this request would fit once the
-    // longer of their next waits is down to max_delay. Read after the reservations, so that a
-    // connection token taken for a request the user bucket then refused counts. Exact if
-    // nothing else reserves meanwhile; the user's other devices can only make the wait longer.
+    // longer of their next waits is down to max_delay. Exact if nothing else reserves
+    // meanwhile; the user's other devices can only make the wait longer.
     auto next = requests_.next_wait(now);
     if (identity_) next = std::max(next, context_.requests_per_user.next_wait(identity_->user_id));
     const auto retry_after = std::max<std::int64_t>(

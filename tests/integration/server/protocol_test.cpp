@@ -220,6 +220,34 @@ TEST_CASE("protocol: a request flood from one user across devices is limited per
   CHECK(limited >= 25);  // as above: the burst, then a second of waiting, then refusals
 }
 
+TEST_CASE("protocol: a request the user's rate refuses costs its connection nothing") {
+  TestServer server([](ServerOptions& o) {
+    // The connection's tokens never come back within the test; the user's come back in 100 ms.
+    o.rate_limits.requests_per_connection_per_second = 0.001;
+    o.rate_limits.request_burst_per_connection = 6;
+    o.rate_limits.requests_per_user_per_second = 10;
+    o.rate_limits.request_burst_per_user = 1;
+    o.rate_limits.max_request_delay = std::chrono::milliseconds(0);  // refuse, never queue
+  });
+  auto alice = server.create_user("alice");
+  auto phone = server.login(alice, "phone");  // hello and login: 2 of the phone's 6 tokens
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the user's bucket refills
+  // One request goes through (3 connection tokens left); the rest find the user's bucket empty.
+  std::vector<std::uint64_t> ids;
+  for (int i = 0; i < 6; ++i) ids.push_back(phone->send(req::sync(0)));
+  int refused = 0;
+  for (auto id : ids) {
+    auto response = phone->wait_response(id);
+    REQUIRE(response.ok());
+    if (client::status_of(*response).code() == Error::kRateLimited) ++refused;
+  }
+  REQUIRE(refused >= 3);  // had they cost tokens, the connection's 3 would be gone
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the user's bucket refills
+  auto response = phone->call(req::sync(0));
+  REQUIRE(response.ok());
+  CHECK_MESSAGE(client::status_of(*response).ok(), client::status_of(*response).to_string());
+}
+
 TEST_CASE("protocol: a request refused over the rate is accepted after its retry_after_ms") {
   TestServer server([](ServerOptions& o) {
     o.rate_limits.requests_per_connection_per_second = 1;
