@@ -495,17 +495,21 @@ def main():
     w("### W2 idle connections")
     w("")
     w("Server memory = change in the server's PSS (/proc/PID/smaps_rollup) from one warm "
-      "session to N logged-in idle sessions, per session. Kernel slab = change in the total "
+      "session to N logged-in idle sessions, per session; of which anonymous = the same for "
+      "the smaps_rollup Anonymous field (heap and stacks, which other processes mapping the "
+      "same libraries cannot move). Kernel slab = change in the total "
       "of /proc/slabinfo (system-wide: it includes the client ends of the loopback pairs too, "
       "so it is an upper bound), TCP buffers from /proc/net/sockstat, also system-wide. "
       "Sessions beyond the number of accounts reuse tokens (several devices of one user).")
     w("")
-    w("| connections | TLS | ready | dropped | server bytes/conn | kernel slab bytes/conn | "
-      "TCP buffer bytes/conn | idle server CPU % | open time s | hold s |")
-    w("|---|---|---|---|---|---|---|---|---|---|")
+    w("| connections | TLS | ready | dropped | server bytes/conn | of which anonymous | "
+      "kernel slab bytes/conn | TCP buffer bytes/conn | idle server CPU % | open time s | "
+      "hold s |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in w2:
         w(f"| {r['connections']:,} | {'yes' if r['tls'] else 'no'} | {r['ready']:,} | "
           f"{r['dropped']} | {fmt(r['server_bytes_per_conn'])} | "
+          f"{fmt(r.get('server_anon_bytes_per_conn'))} | "
           f"{fmt(r['kernel_slab_bytes_per_conn'])} | "
           f"{fmt(r['kernel_tcp_buffer_bytes_per_conn'])} | {fmt(r['idle_server_cpu_pct'], 2)} | "
           f"{fmt(r['open_s'], 1)} | {fmt(r['hold_s'])} |")
