@@ -11,9 +11,9 @@
 
 namespace wechat::server {
 
-void Effects::push(std::uint64_t user_id, const v1::Event& event) {
+void Effects::push(std::uint64_t user_id, v1::Event event) {
   v1::Frame frame;
-  *frame.mutable_event() = event;
+  *frame.mutable_event() = std::move(event);
   push_encoded(user_id, std::make_shared<const std::string>(transport::encode_frame(frame)));
 }
 

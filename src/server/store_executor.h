@@ -30,7 +30,7 @@ namespace wechat::server {
 class Effects {
  public:
   /// Sends `event` to every online device of `user_id`.
-  void push(std::uint64_t user_id, const v1::Event& event);
+  void push(std::uint64_t user_id, v1::Event event);
   /// Sends one already-framed event to every online device of each user.
   void push_encoded(std::uint64_t user_id, std::shared_ptr<const std::string> frame);
   /// Closes the user's session on `device_id`, or on every device when 0 (password reset).

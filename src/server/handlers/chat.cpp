@@ -22,17 +22,16 @@ std::size_t page_budget(const ServerContext& c) {
                                                         : kFrameOverhead;
 }
 
-/// Appends `entry` to `user`'s log and queues its push.
+}  // namespace
+
 Status append_and_push(ServerStore& store, Effects& effects, std::uint64_t user,
                        const v1::LogEntry& entry) {
   WECHAT_ASSIGN_OR_RETURN(v1::LogEntry stored, store.append_log(user, entry));
   v1::Event event;
   *event.mutable_log() = std::move(stored);
-  effects.push(user, event);
+  effects.push(user, std::move(event));
   return {};
 }
-
-}  // namespace
 
 v1::SendMessageOk ack_of(const v1::Message& m, bool duplicate) {
   v1::SendMessageOk ack;

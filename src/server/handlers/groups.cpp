@@ -81,16 +81,6 @@ Result<v1::LogEntry> group_event(ServerStore& store, std::uint64_t group_id, Uni
   return entry;
 }
 
-/// Appends `entry` to one user's log (a member who just left or was removed) and pushes it.
-Status log_to_user(ServerStore& store, Effects& effects, std::uint64_t user,
-                   const v1::LogEntry& entry) {
-  WECHAT_ASSIGN_OR_RETURN(v1::LogEntry stored, store.append_log(user, entry));
-  v1::Event event;
-  *event.mutable_log() = std::move(stored);
-  effects.push(user, event);
-  return {};
-}
-
 /// Checks that every id is an existing user who is a friend of `inviter`, and returns them.
 /// Error: kNotFriends naming the first one that is not.
 Result<std::vector<v1::UserInfo>> require_friends(ServerStore& store, std::uint64_t inviter,
@@ -301,7 +291,7 @@ asio::awaitable<Reply> handle_leave_group(ServerContext& c, Session& s, const v1
         group_event(store, group_id, now, v1::GROUP_EVENT_KIND_MEMBER_LEFT, self, {self}));
     // Everyone who was in the group at the change hears of it, the leaver included.
     WECHAT_TRY(log_to_members(store, effects, group_id, entry));
-    WECHAT_TRY(log_to_user(store, effects, me.user_id, entry));
+    WECHAT_TRY(append_and_push(store, effects, me.user_id, entry));
     return true;
   };
   co_return co_await run_change(c, std::move(work),
@@ -335,7 +325,7 @@ asio::awaitable<Reply> handle_remove_group_member(ServerContext& c, Session& s,
                                         user_info(me.user_id, me.username), {member->user()}));
     // The removed member hears of it too: that is how they learn they are out.
     WECHAT_TRY(log_to_members(store, effects, group_id, entry));
-    WECHAT_TRY(log_to_user(store, effects, target, entry));
+    WECHAT_TRY(append_and_push(store, effects, target, entry));
     return true;
   };
   co_return co_await run_change(c, std::move(work),

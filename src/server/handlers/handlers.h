@@ -69,6 +69,11 @@ asio::awaitable<Reply> handle_list_groups(ServerContext&, Session&, const v1::Li
 asio::awaitable<Reply> handle_send_group_message(ServerContext&, Session&,
                                                  const v1::SendMessage&);
 
+/// Appends `entry` to `user`'s log and queues its push to the user's devices (after the commit;
+/// chat.cpp, for every handler that writes a log entry).
+Status append_and_push(ServerStore& store, Effects& effects, std::uint64_t user,
+                       const v1::LogEntry& entry);
+
 /// The answer to a SendMessage for the stored `m` (chat.cpp; direct and group sends).
 v1::SendMessageOk ack_of(const v1::Message& m, bool duplicate);
 

@@ -16,10 +16,7 @@ constexpr std::size_t kMaxNoteBytes = 256;
 Status log_to_each(ServerStore& store, Effects& effects, std::initializer_list<std::uint64_t> users,
                    const v1::LogEntry& entry) {
   for (auto user : users) {
-    WECHAT_ASSIGN_OR_RETURN(v1::LogEntry stored, store.append_log(user, entry));
-    v1::Event event;
-    *event.mutable_log() = std::move(stored);
-    effects.push(user, event);
+    WECHAT_TRY(append_and_push(store, effects, user, entry));
   }
   return {};
 }
