@@ -476,7 +476,8 @@ WECHAT_API void wc_client_options_set_device_name(wc_client_options* options, co
 /** Per request, once sent. Default: 15000. */
 WECHAT_API void wc_client_options_set_request_timeout_ms(wc_client_options* options,
                                                          int64_t timeout_ms);
-/** Reconnect backoff: first delay and cap. Default: 250 and 30000. */
+/** Reconnect backoff: first delay and cap. Default: 250 and 30000. A server that refused with
+ *  WC_ERROR_RATE_LIMITED is not asked again before its retry_after_ms, even past the cap. */
 WECHAT_API void wc_client_options_set_reconnect_ms(wc_client_options* options, int64_t initial_ms,
                                                    int64_t max_ms);
 /** Log records at `min_level` (WC_LOG_*) and above go to `callback`; NULL turns logging off. */
