@@ -67,8 +67,16 @@ TokenBucket::TokenBucket(double rate, double burst, std::chrono::steady_clock::t
     : rate_(rate), burst_(burst), tokens_(burst), last_(now) {}
 
 double TokenBucket::tokens_at(std::chrono::steady_clock::time_point now) const {
-  const double elapsed = std::chrono::duration<double>(now - last_).count();
+  // A `now` read before the bucket's last use (another thread's clock reading that reached the
+  // lock second, a bucket created after the caller read the clock) refills nothing; negative
+  // refill would refuse a token that is there.
+  const double elapsed = std::max(0.0, std::chrono::duration<double>(now - last_).count());
   return std::min(burst_, tokens_ + elapsed * rate_);
+}
+
+void TokenBucket::refill(std::chrono::steady_clock::time_point now) {
+  tokens_ = tokens_at(now);
+  last_ = std::max(last_, now);
 }
 
 std::chrono::steady_clock::duration TokenBucket::wait_for_one(double tokens) const {
@@ -78,8 +86,7 @@ std::chrono::steady_clock::duration TokenBucket::wait_for_one(double tokens) con
 }
 
 bool TokenBucket::try_take(std::chrono::steady_clock::time_point now) {
-  tokens_ = tokens_at(now);
-  last_ = now;
+  refill(now);
   if (tokens_ < 1.0) return false;
   tokens_ -= 1.0;
   return true;
@@ -87,8 +94,7 @@ bool TokenBucket::try_take(std::chrono::steady_clock::time_point now) {
 
 std::optional<std::chrono::steady_clock::duration> TokenBucket::reserve(
     std::chrono::steady_clock::time_point now, std::chrono::steady_clock::duration max_wait) {
-  tokens_ = tokens_at(now);
-  last_ = now;
+  refill(now);
   const auto wait = wait_for_one(tokens_);
   if (wait > max_wait) return std::nullopt;
   // Tokens may go below zero: each reservation past the bucket takes a token still to come.
@@ -129,8 +135,7 @@ TokenBucket& KeyedTokenBuckets::bucket(std::uint64_t key, std::chrono::steady_cl
     last_sweep_ = now;
     std::erase_if(buckets_, [&](const auto& kv) { return now - kv.second.last_used() > refill; });
   }
-  // Full as of `now`, the time the caller then takes from it: a bucket stamped later would
-  // count the difference as negative refill and refuse its first token at a burst of 1.
+  // Full as of `now`, the time the caller takes from it.
   return buckets_.try_emplace(key, rate_, burst_, now).first->second;
 }
 

@@ -102,6 +102,8 @@ class TokenBucket {
  private:
   /// The tokens at `now`: refilled since last_, capped at the burst.
   double tokens_at(std::chrono::steady_clock::time_point now) const;
+  /// Brings tokens_ and last_ to `now` (never moving last_ back).
+  void refill(std::chrono::steady_clock::time_point now);
   /// How long until one token is there, holding `tokens` now.
   std::chrono::steady_clock::duration wait_for_one(double tokens) const;
 
