@@ -12,6 +12,7 @@ bool DeviceTable::attach(std::uint64_t user_id, std::uint64_t device_id,
   const bool was_offline = devices.empty();
   devices.emplace_back(device_id, std::move(target));
   ++devices_;
+  ++attached_;
   return was_offline;
 }
 
@@ -74,6 +75,11 @@ bool DeviceTable::online(std::uint64_t user_id) const {
 std::size_t DeviceTable::device_count() const {
   std::lock_guard lock(mutex_);
   return devices_;
+}
+
+DeviceLoad DeviceTable::load() const {
+  std::lock_guard lock(mutex_);
+  return {devices_, attached_};
 }
 
 std::vector<std::pair<std::uint64_t, std::uint64_t>> DeviceTable::devices() const {

@@ -34,6 +34,8 @@ class DeviceTable {
   void end_sessions(std::uint64_t user_id, const Status& reason, std::uint64_t device_id) const;
   bool online(std::uint64_t user_id) const;
   std::size_t device_count() const;
+  /// device_count() and the attachments so far, read together.
+  DeviceLoad load() const;
   /// Every (user, device) here right now.
   std::vector<std::pair<std::uint64_t, std::uint64_t>> devices() const;
 
@@ -45,6 +47,7 @@ class DeviceTable {
   mutable std::mutex mutex_;
   std::unordered_map<std::uint64_t, Devices> users_;
   std::size_t devices_ = 0;
+  std::uint64_t attached_ = 0;
 };
 
 }  // namespace wechat::server

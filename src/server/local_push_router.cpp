@@ -34,6 +34,6 @@ void LocalPushRouter::query_online(std::vector<std::uint64_t> users,
   done(std::move(online));
 }
 
-std::size_t LocalPushRouter::device_count() const { return devices_.device_count(); }
+DeviceLoad LocalPushRouter::device_load() const { return devices_.load(); }
 
 }  // namespace wechat::server

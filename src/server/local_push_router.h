@@ -18,7 +18,7 @@ class LocalPushRouter final : public PushRouter {
   void end_sessions(std::uint64_t user_id, const Status& reason, std::uint64_t device_id) override;
   void query_online(std::vector<std::uint64_t> users,
                     std::function<void(std::vector<bool>)> done) override;
-  std::size_t device_count() const override;
+  DeviceLoad device_load() const override;
 
  private:
   DeviceTable devices_;

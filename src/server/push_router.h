@@ -12,6 +12,12 @@
 
 namespace wechat::server {
 
+/// A process's devices at one moment, as the cluster registry reports them.
+struct DeviceLoad {
+  std::uint64_t devices = 0;   ///< Live authenticated devices.
+  std::uint64_t attached = 0;  ///< Devices attached since the process started; never goes down.
+};
+
 /// Something that can receive pushes: one authenticated device's connection.
 class PushTarget {
  public:
@@ -51,8 +57,8 @@ class PushRouter {
   /// Calls `done` once, on any thread, with whether each of `users` is online anywhere.
   virtual void query_online(std::vector<std::uint64_t> users,
                             std::function<void(std::vector<bool>)> done) = 0;
-  /// Live authenticated devices on this process (metrics, tests, cluster load reports).
-  virtual std::size_t device_count() const = 0;
+  /// This process's devices now (cluster load reports).
+  virtual DeviceLoad device_load() const = 0;
 };
 
 }  // namespace wechat::server

@@ -255,8 +255,7 @@ void Server::Impl::start_cluster() {
       shared("login-address", limits.login_failures_per_address, std::chrono::minutes(15));
   auto* router = cluster_router_;
   registry_ = std::make_shared<server::cluster::NodeRegistry>(
-      io_.get_executor(), redis_, std::move(registry),
-      [router] { return static_cast<std::uint64_t>(router->device_count()); },
+      io_.get_executor(), redis_, std::move(registry), [router] { return router->device_load(); },
       [router](const std::string& dead) { router->reap_node(dead); },
       [router] { router->register_again(); }, log_.with_component("cluster"));
   context_->pick_chat_node = [registry = registry_](

@@ -23,17 +23,48 @@ std::string_view role_name(ServerRole role) {
   return "all";
 }
 
+std::int64_t wall_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 template <typename T>
 bool parse_number(std::string_view text, T& out) {
   const auto* end = text.data() + text.size();
-  return !text.empty() && std::from_chars(text.data(), end, out).ptr == end;
+  const auto [ptr, ec] = std::from_chars(text.data(), end, out);
+  return !text.empty() && ec == std::errc() && ptr == end;
 }
 
 }  // namespace
 
+void SentClients::observe(const NodeInfo& node) {
+  if (counted_ && node.counted_at_ms == counted_at_ms_ && node.attached == attached_) return;
+  auto arrived = counted_ && node.attached >= attached_ ? node.attached - attached_ : 0;
+  const bool restarted = counted_ && node.attached < attached_;
+  while (!on_the_way_.empty() && on_the_way_.front() <= node.counted_at_ms &&
+         (restarted || arrived > 0)) {
+    on_the_way_.pop_front();
+    if (arrived > 0) --arrived;
+  }
+  counted_ = true;
+  counted_at_ms_ = node.counted_at_ms;
+  attached_ = node.attached;
+}
+
+void SentClients::sent(std::int64_t wall_ms) { on_the_way_.push_back(wall_ms); }
+
+std::uint64_t SentClients::load(const NodeInfo& node, std::chrono::milliseconds patience) {
+  observe(node);
+  const auto given_up = node.counted_at_ms - patience.count();
+  while (!on_the_way_.empty() && on_the_way_.front() < given_up) on_the_way_.pop_front();
+  return node.devices + on_the_way_.size();
+}
+
 std::string node_value(const NodeInfo& node) {
   return std::string(role_name(node.role)) + " " + node.host + " " + std::to_string(node.port) +
-         " " + std::to_string(node.devices);
+         " " + std::to_string(node.devices) + " " + std::to_string(node.attached) + " " +
+         std::to_string(node.counted_at_ms);
 }
 
 std::optional<NodeInfo> parse_node_value(std::string id, std::string_view value) {
@@ -44,7 +75,7 @@ std::optional<NodeInfo> parse_node_value(std::string id, std::string_view value)
     if (space == std::string_view::npos) break;
     value.remove_prefix(space + 1);
   }
-  if (parts.size() != 4 || parts[1].empty()) return std::nullopt;
+  if (parts.size() != 6 || parts[1].empty()) return std::nullopt;
   NodeInfo node;
   node.id = std::move(id);
   if (parts[0] == "gate") {
@@ -59,11 +90,13 @@ std::optional<NodeInfo> parse_node_value(std::string id, std::string_view value)
   node.host = std::string(parts[1]);
   if (!parse_number(parts[2], node.port) || node.port == 0) return std::nullopt;
   if (!parse_number(parts[3], node.devices)) return std::nullopt;
+  if (!parse_number(parts[4], node.attached) || node.attached < node.devices) return std::nullopt;
+  if (!parse_number(parts[5], node.counted_at_ms) || node.counted_at_ms < 0) return std::nullopt;
   return node;
 }
 
 NodeRegistry::NodeRegistry(asio::any_io_executor executor, std::shared_ptr<RedisClient> redis,
-                           Options options, std::function<std::uint64_t()> load,
+                           Options options, std::function<DeviceLoad()> load,
                            std::function<void(const std::string&)> on_dead_node,
                            std::function<void()> on_rejoined, detail::Logger log)
     : executor_(executor),
@@ -96,7 +129,10 @@ void NodeRegistry::stop(std::chrono::milliseconds patience) {
 void NodeRegistry::beat() {
   if (stopped_) return;
   NodeInfo self = options_.self;
-  self.devices = load_();
+  const auto load = load_();
+  self.devices = load.devices;
+  self.attached = load.attached;
+  self.counted_at_ms = wall_clock_ms();
   auto me = shared_from_this();
   // SET ... GET: a nil old value after the first beat means the key expired, so this node was
   // silent for node_ttl and may have been reaped.
@@ -175,35 +211,28 @@ void NodeRegistry::update(const std::vector<std::string>& ids,
   }
   std::lock_guard lock(mutex_);
   live_ = std::move(live);
+  for (const auto& node : live_) {
+    if (node.role != ServerRole::kGate) sent_[node.id].observe(node);
+  }
 }
 
 std::optional<NodeInfo> NodeRegistry::pick_chat_node() {
-  const auto now = std::chrono::steady_clock::now();
-  // A client sent to a node shows in its device count only once it has connected and the node
-  // has beaten since: until then (two beats) this gate counts it itself, or a burst of logins
-  // between two beats would all go to the same node.
-  const auto counted_until = now - 2 * options_.heartbeat_interval;
   std::lock_guard lock(mutex_);
-  const auto load = [&](const NodeInfo& node) {
-    auto& sent = handed_[node.id];
-    while (!sent.empty() && sent.front() < counted_until) sent.pop_front();
-    return node.devices + sent.size();
-  };
   const NodeInfo* best = nullptr;
   std::uint64_t best_load = 0;
   for (const auto& node : live_) {
     if (node.role == ServerRole::kGate) continue;
-    const auto l = load(node);
-    if (!best || l < best_load) {
+    const auto load = sent_[node.id].load(node, options_.node_ttl);
+    if (!best || load < best_load) {
       best = &node;
-      best_load = l;
+      best_load = load;
     }
   }
   if (!best) return std::nullopt;
-  handed_[best->id].push_back(now);
+  sent_[best->id].sent(wall_clock_ms());
   // Forget nodes that left the registry.
-  if (handed_.size() > 2 * live_.size() + 8) {
-    std::erase_if(handed_, [&](const auto& entry) {
+  if (sent_.size() > 2 * live_.size() + 8) {
+    std::erase_if(sent_, [&](const auto& entry) {
       return std::none_of(live_.begin(), live_.end(),
                           [&](const NodeInfo& n) { return n.id == entry.first; });
     });

@@ -16,6 +16,7 @@
 
 #include "common/logger.h"
 #include "server/cluster/redis_client.h"
+#include "server/push_router.h"
 #include "wechat/server.h"
 
 namespace wechat::server::cluster {
@@ -26,13 +27,47 @@ struct NodeInfo {
   ServerRole role = ServerRole::kAll;
   std::string host;
   std::uint16_t port = 0;
-  std::uint64_t devices = 0;  ///< Live authenticated devices at its last heartbeat.
+  std::uint64_t devices = 0;   ///< Live authenticated devices at its last heartbeat.
+  std::uint64_t attached = 0;  ///< Devices attached there since it started, at the same moment.
+  /// When those were counted: the node's wall clock, in ms since the Unix epoch.
+  std::int64_t counted_at_ms = 0;
 };
 
-/// "<role> <host> <port> <devices>", the registry's value for a node; parse_node_value is its
-/// inverse (nullopt for anything malformed).
+/// "<role> <host> <port> <devices> <attached> <counted_at_ms>", the registry's value for a
+/// node; parse_node_value is its inverse (nullopt for anything malformed).
 std::string node_value(const NodeInfo& node);
 std::optional<NodeInfo> parse_node_value(std::string id, std::string_view value);
+
+/// One gate's view of one chat node's load: the node's count at its last beat, plus the clients
+/// this gate sent it that the count does not show yet. A client is on its way for a while after
+/// it was sent (its login answered, its connection to the node made), and its arrival shows only
+/// at the node's next beat: without this, a burst of logins between two beats would all go to
+/// the node that looked emptiest, and guessing how long clients take would send a slow node more
+/// than its share. So each count says how many devices attached there in all, and the clients
+/// that attached since the last count are taken to be the oldest of those sent before it.
+///
+/// With one gate that is the number on their way, but for clients that attach in another order
+/// than they were sent while some never come. With several, another gate's clients attaching
+/// are taken for this gate's, so the load may be low by the clients still on their way, never
+/// below the count plus the clients sent since it.
+class SentClients {
+ public:
+  /// Takes a count of the node's from the registry; reading the same one again changes nothing.
+  /// Attachments that went back mean a node restarted under the same id: the clients sent
+  /// before its count are forgotten.
+  void observe(const NodeInfo& node);
+  /// This gate sent a client there at `wall_ms`, its wall clock as counted_at_ms is.
+  void sent(std::int64_t wall_ms);
+  /// observe(node), then the node's devices plus the clients on their way. A client that has
+  /// not attached `patience` before the count is taken as not coming.
+  std::uint64_t load(const NodeInfo& node, std::chrono::milliseconds patience);
+
+ private:
+  bool counted_ = false;
+  std::int64_t counted_at_ms_ = 0;
+  std::uint64_t attached_ = 0;
+  std::deque<std::int64_t> on_the_way_;  ///< When each was sent, oldest first.
+};
 
 /// The cluster's node registry in Redis. Every node heartbeats a key with a TTL carrying its
 /// address and load, and reads the others back on the same beat: gates choose chat nodes from
@@ -47,13 +82,13 @@ std::optional<NodeInfo> parse_node_value(std::string id, std::string_view value)
 class NodeRegistry : public std::enable_shared_from_this<NodeRegistry> {
  public:
   struct Options {
-    NodeInfo self;  ///< devices is ignored: `load` gives it at each beat
+    NodeInfo self;  ///< Its counts are ignored: `load` gives them at each beat.
     std::chrono::milliseconds heartbeat_interval{1000};
     std::chrono::milliseconds node_ttl{3000};
   };
 
   NodeRegistry(asio::any_io_executor executor, std::shared_ptr<RedisClient> redis, Options options,
-               std::function<std::uint64_t()> load,
+               std::function<DeviceLoad()> load,
                std::function<void(const std::string&)> on_dead_node,
                std::function<void()> on_rejoined, detail::Logger log);
 
@@ -63,8 +98,9 @@ class NodeRegistry : public std::enable_shared_from_this<NodeRegistry> {
   /// from outside the executor. Its routes are the push router's to remove (reap_node).
   void stop(std::chrono::milliseconds patience);
 
-  /// The live chat-capable node (role chat or all) with the fewest devices, counting the
-  /// clients this gate sent there in the last two beats; nullopt if there is none.
+  /// The live chat-capable node (role chat or all) with the lowest SentClients::load, patient
+  /// for node_ttl (a node a client cannot reach in that time is as good as dead); nullopt if
+  /// there is none.
   std::optional<NodeInfo> pick_chat_node();
   /// pick_chat_node(), but when no chat node is known yet (a gate that just started, or a
   /// cluster whose nodes all came up since the last beat) it reads the registry first. `done`
@@ -84,7 +120,7 @@ class NodeRegistry : public std::enable_shared_from_this<NodeRegistry> {
   asio::any_io_executor executor_;
   std::shared_ptr<RedisClient> redis_;
   const Options options_;
-  std::function<std::uint64_t()> load_;
+  std::function<DeviceLoad()> load_;
   std::function<void(const std::string&)> on_dead_node_;
   std::function<void()> on_rejoined_;
   detail::Logger log_;
@@ -95,8 +131,7 @@ class NodeRegistry : public std::enable_shared_from_this<NodeRegistry> {
 
   mutable std::mutex mutex_;
   std::vector<NodeInfo> live_;  ///< As of the last refresh.
-  /// When this gate sent clients to each node, for the last two beats.
-  std::unordered_map<std::string, std::deque<std::chrono::steady_clock::time_point>> handed_;
+  std::unordered_map<std::string, SentClients> sent_;  ///< By node id.
 };
 
 }  // namespace wechat::server::cluster

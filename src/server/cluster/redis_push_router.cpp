@@ -233,7 +233,7 @@ void RedisPushRouter::query_online(std::vector<std::uint64_t> users,
   });
 }
 
-std::size_t RedisPushRouter::device_count() const { return devices_.device_count(); }
+DeviceLoad RedisPushRouter::device_load() const { return devices_.load(); }
 
 void RedisPushRouter::reap_node(const std::string& dead_node_id, std::function<void()> done) {
   command({"EVAL", kReapScript, "2", std::string(keys::kNodes), keys::node_users(dead_node_id),

@@ -46,7 +46,7 @@ class RedisPushRouter final : public PushRouter {
   void end_sessions(std::uint64_t user_id, const Status& reason, std::uint64_t device_id) override;
   void query_online(std::vector<std::uint64_t> users,
                     std::function<void(std::vector<bool>)> done) override;
-  std::size_t device_count() const override;
+  DeviceLoad device_load() const override;
 
   /// Removes the routes of a node found dead (the registry calls this) and announces the users
   /// left with no device anywhere as offline. Only one node wins the reaping of a given node.

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <future>
 #include <map>
 #include <mutex>
 #include <set>
@@ -138,10 +139,20 @@ TEST_CASE("cluster: 300 clients spread within 10 percent across three chat nodes
   std::vector<std::unique_ptr<Member>> members;
   for (const auto& user : users) members.push_back(std::make_unique<Member>(cluster, user));
   // Logins in parallel, as real users arrive.
+  std::vector<std::future<Status>> logins;
   for (auto& m : members) {
-    (*m)->login(m->user().username, m->user().password, [](Result<User>) {});
+    auto done = std::make_shared<std::promise<Status>>();
+    logins.push_back(done->get_future());
+    (*m)->login(m->user().username, m->user().password,
+                [done](Result<User> me) { done->set_value(me.status()); });
   }
-  for (auto& m : members) REQUIRE(m->wait_online(60s));
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    INFO("login of " << members[i]->user().username);
+    REQUIRE(logins[i].wait_for(60s) == std::future_status::ready);
+    const auto status = logins[i].get();
+    REQUIRE_MESSAGE(status.ok(), status.to_string());
+    REQUIRE(members[i]->wait_online(60s));
+  }
   std::map<std::uint16_t, std::uint64_t> per_node;
   for (int i = 0; i < 50; ++i) {
     per_node = cluster.devices_per_node();

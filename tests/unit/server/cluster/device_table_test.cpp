@@ -27,6 +27,8 @@ TEST_CASE("device table: detach says whether the device and the user are gone fr
   CHECK_FALSE(table.attach(1, 20, laptop));
   CHECK_FALSE(table.attach(1, 10, phone_again));
   CHECK(table.device_count() == 3);
+  CHECK(table.load().devices == 3);
+  CHECK(table.load().attached == 3);
 
   auto gone = table.detach(1, 10, phone.get());
   CHECK_FALSE(gone.device_gone);  // device 10 still has its new session
@@ -41,6 +43,11 @@ TEST_CASE("device table: detach says whether the device and the user are gone fr
   CHECK(gone.user_gone);
   CHECK_FALSE(table.online(1));
   CHECK(table.device_count() == 0);
+  // Attachments are counted for good: a gate tells from them how many of its clients arrived.
+  CHECK(table.load().devices == 0);
+  CHECK(table.load().attached == 3);
+  CHECK(table.attach(1, 10, phone));
+  CHECK(table.load().attached == 4);
 }
 
 TEST_CASE("device table: pushes reach each device of the user; push_to_all reaches everyone") {
