@@ -236,6 +236,13 @@ class [[gnu::visibility("hidden")]] Client::Impl
   bool indexing_ = false;    ///< An index_for_search_soon() chunk is queued
   std::uint64_t head_user_seq_ = 0;
   std::unordered_set<std::string> sending_;  ///< client_msg_ids on the wire now.
+  /// Outbox messages on the wire at once. Well under the server's per-connection in-flight
+  /// bound, so sends are never refused for being too many, and they keep their order.
+  static constexpr std::size_t kMaxSendsInFlight = 64;
+  /// How many of them may be on the wire now: one after a refusal, one more with each send the
+  /// server takes. Resending every refused message at once would cost a refusal for each but
+  /// the one the server has room for, round after round.
+  std::size_t send_window_ = kMaxSendsInFlight;
 };
 
 }  // namespace wechat

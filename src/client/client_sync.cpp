@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Client::Impl: catching up (sync), applying pushes, delivery markers, and the outbox.
+#include <algorithm>
 #include <utility>
 
 #include "client/client_impl.h"
@@ -11,10 +12,6 @@ namespace wechat {
 namespace {
 
 constexpr std::uint32_t kSyncPage = 500;
-
-/// Outbox messages on the wire at once. Well under the server's per-connection in-flight
-/// bound, so sends are never refused for being too many, and they keep their order.
-constexpr std::size_t kMaxSendsInFlight = 64;
 
 /// How soon refused or unanswered sends go again when the server did not say (retry_after_ms).
 constexpr std::chrono::milliseconds kOutboxRetry{1000};
@@ -211,7 +208,7 @@ void Client::Impl::flush_outbox() {
     return;
   }
   for (const auto& item : *items) {
-    if (sending_.size() >= kMaxSendsInFlight) break;  // the next ack sends more
+    if (sending_.size() >= send_window_) break;  // the next ack sends more
     if (!sending_.count(item.client_msg_id)) send_outboxed(item);
   }
 }
@@ -248,9 +245,11 @@ void Client::Impl::send_outboxed(const client::OutboxItem& item) {
     }
     if (*updated) emit(MessageStateChanged{std::move(**updated)});
     if (status.ok() || is_permanent(status.code())) {
+      send_window_ = std::min(send_window_ + 1, kMaxSendsInFlight);
       flush_outbox();  // a slot is free
     } else {
       log_.debug("outbox: sending {} was refused, will retry: {}", id, status.to_string());
+      send_window_ = 1;
       retry_outbox(status);
     }
   });

@@ -97,6 +97,60 @@ TEST_CASE("outbox: sends refused over the rate go again after the server's retry
   CHECK(refused.load() <= 20);
 }
 
+TEST_CASE("outbox: a backlog over the rate is refused about once per message, not per retry") {
+  LocalServer::Options server_options;
+  server_options.allow_strangers = true;
+  server_options.tweak = [](ServerOptions& o) {
+    // A token every 50 ms per user, refused at once when there is none.
+    o.rate_limits.requests_per_user_per_second = 20;
+    o.rate_limits.request_burst_per_user = 5;
+    o.rate_limits.max_request_delay = 0ms;
+  };
+  auto server = LocalServer::start(server_options).value();
+  ClientHarness bob_app(*server);
+  const User bob = bob_app.sign_up(*server, "bob");
+  ClientHarness alice_app(*server);
+  alice_app.sign_up(*server, "alice");
+  alice_app.destroy();
+
+  std::atomic<int> refused{0};
+  auto options = server->client_options(alice_app.data_dir());
+  options.log.min_level = LogLevel::kDebug;
+  options.log.sink = [&refused](LogLevel, std::string_view component, std::string_view message) {
+    if (component == "client" && message.starts_with("outbox:") &&
+        message.find("rate_limited") != std::string_view::npos) {
+      ++refused;
+    }
+  };
+  auto alice = Client::create(options).value();
+  REQUIRE(await<User>([&](auto cb) { alice->resume(cb); }).ok());
+  REQUIRE(eventually([&] { return alice->connection_state() == ConnectionState::kOnline; }));
+  std::this_thread::sleep_for(500ms);  // the bucket refills
+
+  // Six times the burst at once: 25 wait for tokens that come one per 50 ms.
+  constexpr int kMessages = 30;
+  for (int i = 0; i < kMessages; ++i) {
+    REQUIRE(alice->send_text(bob.id, "m" + std::to_string(i)).get().ok());
+  }
+  REQUIRE(eventually([&] {
+    auto list = alice->messages_with(bob.id);
+    return list.ok() && list->size() == kMessages &&
+           std::none_of(list->begin(), list->end(),
+                        [](const Message& m) { return m.state == MessageState::kQueued; });
+  }));
+  // After a refusal one message goes, then one more with each the server takes: about two
+  // refusals for each of the 25, against 25 + 24 + ... + 1 = 325 when each retry resent the
+  // whole backlog (the server admitting one per round).
+  INFO("refusals: " << refused.load());
+  CHECK(refused.load() >= 25);
+  CHECK(refused.load() <= 3 * kMessages);
+  // And in the order they were written.
+  auto sent = alice->messages_with(bob.id).value();
+  std::sort(sent.begin(), sent.end(),
+            [](const Message& a, const Message& b) { return a.seq < b.seq; });
+  for (int i = 0; i < kMessages; ++i) CHECK(sent[i].text == "m" + std::to_string(i));
+}
+
 TEST_CASE("client account: a resume refused with rate_limited waits retry_after_ms to reconnect") {
   LocalServer::Options server_options;
   server_options.tweak = [](ServerOptions& o) { o.rate_limits.login_failures_per_address = 2; };
