@@ -48,8 +48,8 @@ std::optional<NodeInfo> parse_node_value(std::string id, std::string_view value)
 ///
 /// With one gate that is the number on their way, but for clients that attach in another order
 /// than they were sent while some never come. With several, another gate's clients attaching
-/// are taken for this gate's, so the load may be low by the clients still on their way, never
-/// below the count plus the clients sent since it.
+/// (or a client connecting to an `all` node directly) are taken for this gate's, so the load
+/// may be low by the clients still on their way, never below the count plus those sent since.
 class SentClients {
  public:
   /// Takes a count of the node's from the registry; reading the same one again changes nothing.
@@ -58,8 +58,8 @@ class SentClients {
   void observe(const NodeInfo& node);
   /// This gate sent a client there at `wall_ms`, its wall clock as counted_at_ms is.
   void sent(std::int64_t wall_ms);
-  /// observe(node), then the node's devices plus the clients on their way. A client that has
-  /// not attached `patience` before the count is taken as not coming.
+  /// observe(node), then the node's devices plus the clients on their way. One sent more than
+  /// `patience` before the count and still not attached is taken as not coming.
   std::uint64_t load(const NodeInfo& node, std::chrono::milliseconds patience);
 
  private:
