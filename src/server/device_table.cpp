@@ -72,11 +72,6 @@ bool DeviceTable::online(std::uint64_t user_id) const {
   return users_.count(user_id) != 0;
 }
 
-std::size_t DeviceTable::device_count() const {
-  std::lock_guard lock(mutex_);
-  return devices_;
-}
-
 DeviceLoad DeviceTable::load() const {
   std::lock_guard lock(mutex_);
   return {devices_, attached_};

@@ -33,8 +33,7 @@ class DeviceTable {
   void push_to_all(const std::shared_ptr<const std::string>& frame) const;
   void end_sessions(std::uint64_t user_id, const Status& reason, std::uint64_t device_id) const;
   bool online(std::uint64_t user_id) const;
-  std::size_t device_count() const;
-  /// device_count() and the attachments so far, read together.
+  /// The devices here now and the attachments so far, read together.
   DeviceLoad load() const;
   /// Every (user, device) here right now.
   std::vector<std::pair<std::uint64_t, std::uint64_t>> devices() const;

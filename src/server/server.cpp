@@ -239,6 +239,7 @@ void Server::Impl::start_cluster() {
   registry.self.port = cluster.advertise_port != 0 ? cluster.advertise_port : port_;
   registry.heartbeat_interval = cluster.heartbeat_interval;
   registry.node_ttl = cluster.node_ttl;
+  registry.clock = clock_;
   // Abuse limits counted by the whole cluster.
   const auto shared = [&](const char* name, unsigned limit, std::chrono::milliseconds window) {
     return std::make_unique<server::cluster::RedisAbuseCounter>(redis_, name, *clock_, limit,

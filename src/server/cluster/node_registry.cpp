@@ -23,12 +23,6 @@ std::string_view role_name(ServerRole role) {
   return "all";
 }
 
-std::int64_t wall_clock_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 template <typename T>
 bool parse_number(std::string_view text, T& out) {
   const auto* end = text.data() + text.size();
@@ -39,20 +33,17 @@ bool parse_number(std::string_view text, T& out) {
 }  // namespace
 
 void SentClients::observe(const NodeInfo& node) {
-  if (counted_ && node.counted_at_ms == counted_at_ms_ && node.attached == attached_) return;
-  auto arrived = counted_ && node.attached >= attached_ ? node.attached - attached_ : 0;
-  const bool restarted = counted_ && node.attached < attached_;
+  const bool restarted = attached_ && node.attached < *attached_;
+  auto arrived = attached_ && !restarted ? node.attached - *attached_ : 0;
   while (!on_the_way_.empty() && on_the_way_.front() <= node.counted_at_ms &&
          (restarted || arrived > 0)) {
     on_the_way_.pop_front();
     if (arrived > 0) --arrived;
   }
-  counted_ = true;
-  counted_at_ms_ = node.counted_at_ms;
   attached_ = node.attached;
 }
 
-void SentClients::sent(std::int64_t wall_ms) { on_the_way_.push_back(wall_ms); }
+void SentClients::sent(UnixMillis at) { on_the_way_.push_back(at); }
 
 std::uint64_t SentClients::load(const NodeInfo& node, std::chrono::milliseconds patience) {
   observe(node);
@@ -132,7 +123,7 @@ void NodeRegistry::beat() {
   const auto load = load_();
   self.devices = load.devices;
   self.attached = load.attached;
-  self.counted_at_ms = wall_clock_ms();
+  self.counted_at_ms = options_.clock->now_ms();
   auto me = shared_from_this();
   // SET ... GET: a nil old value after the first beat means the key expired, so this node was
   // silent for node_ttl and may have been reaped.
@@ -211,9 +202,6 @@ void NodeRegistry::update(const std::vector<std::string>& ids,
   }
   std::lock_guard lock(mutex_);
   live_ = std::move(live);
-  for (const auto& node : live_) {
-    if (node.role != ServerRole::kGate) sent_[node.id].observe(node);
-  }
 }
 
 std::optional<NodeInfo> NodeRegistry::pick_chat_node() {
@@ -229,7 +217,7 @@ std::optional<NodeInfo> NodeRegistry::pick_chat_node() {
     }
   }
   if (!best) return std::nullopt;
-  sent_[best->id].sent(wall_clock_ms());
+  sent_[best->id].sent(options_.clock->now_ms());
   // Forget nodes that left the registry.
   if (sent_.size() > 2 * live_.size() + 8) {
     std::erase_if(sent_, [&](const auto& entry) {

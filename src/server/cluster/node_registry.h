@@ -17,6 +17,7 @@
 #include "common/logger.h"
 #include "server/cluster/redis_client.h"
 #include "server/push_router.h"
+#include "wechat/clock.h"
 #include "wechat/server.h"
 
 namespace wechat::server::cluster {
@@ -29,8 +30,7 @@ struct NodeInfo {
   std::uint16_t port = 0;
   std::uint64_t devices = 0;   ///< Live authenticated devices at its last heartbeat.
   std::uint64_t attached = 0;  ///< Devices attached there since it started, at the same moment.
-  /// When those were counted: the node's wall clock, in ms since the Unix epoch.
-  std::int64_t counted_at_ms = 0;
+  UnixMillis counted_at_ms = 0;  ///< When those were counted, by the node's clock.
 };
 
 /// "<role> <host> <port> <devices> <attached> <counted_at_ms>", the registry's value for a
@@ -56,17 +56,15 @@ class SentClients {
   /// Attachments that went back mean a node restarted under the same id: the clients sent
   /// before its count are forgotten.
   void observe(const NodeInfo& node);
-  /// This gate sent a client there at `wall_ms`, its wall clock as counted_at_ms is.
-  void sent(std::int64_t wall_ms);
+  /// This gate sent a client there `at` that time (its clock, as counted_at_ms is the node's).
+  void sent(UnixMillis at);
   /// observe(node), then the node's devices plus the clients on their way. One sent more than
   /// `patience` before the count and still not attached is taken as not coming.
   std::uint64_t load(const NodeInfo& node, std::chrono::milliseconds patience);
 
  private:
-  bool counted_ = false;
-  std::int64_t counted_at_ms_ = 0;
-  std::uint64_t attached_ = 0;
-  std::deque<std::int64_t> on_the_way_;  ///< When each was sent, oldest first.
+  std::optional<std::uint64_t> attached_;  ///< As of the last count observed.
+  std::deque<UnixMillis> on_the_way_;      ///< When each was sent, oldest first.
 };
 
 /// The cluster's node registry in Redis. Every node heartbeats a key with a TTL carrying its
@@ -85,6 +83,8 @@ class NodeRegistry : public std::enable_shared_from_this<NodeRegistry> {
     NodeInfo self;  ///< Its counts are ignored: `load` gives them at each beat.
     std::chrono::milliseconds heartbeat_interval{1000};
     std::chrono::milliseconds node_ttl{3000};
+    /// Dates this node's counts and, on a gate, the clients it sends.
+    std::shared_ptr<const Clock> clock = std::make_shared<SystemClock>();
   };
 
   NodeRegistry(asio::any_io_executor executor, std::shared_ptr<RedisClient> redis, Options options,
