@@ -143,6 +143,7 @@ int run_w3(const W3Options& o) {
     PoissonArrivals arrivals(rate, start, o.common.seed * 31 + static_cast<std::uint64_t>(rate));
     ++generation;
     const auto cpu0 = process_cpu_us(o.common.server_pid);
+    const double gen_cpu0 = self_cpu_us();
     tick = [&] {
       const std::int64_t now = now_ns();
       while (arrivals.peek() <= now && arrivals.peek() < end) {
@@ -194,10 +195,14 @@ int run_w3(const W3Options& o) {
     };
     tick();
     while (now_ns() < end) io.run_for(std::chrono::milliseconds(20));
-    const auto cpu1 = process_cpu_us(o.common.server_pid);
+    const double gen_window_cpu = self_cpu_us() - gen_cpu0;
     // Let the last handshakes finish (counted, but a 10 s deadline counts as a failure).
     const std::int64_t deadline = now_ns() + 12'000'000'000;
     while (open > 0 && now_ns() < deadline) io.run_for(std::chrono::milliseconds(20));
+    // CPU per login counts up to here: when a side falls behind, the step's logins finish in
+    // the drain, and CPU read at the step's end would be shared out among logins it never ran.
+    const auto cpu1 = process_cpu_us(o.common.server_pid);
+    const double gen_cpu = self_cpu_us() - gen_cpu0;
     failed += open;
     const auto us = [](std::int64_t ns) { return static_cast<double>(ns) / 1000.0; };
     const bool sustainable = failed == 0 && overflow == 0 && latency.quantile(0.99) <= 100'000'000;
@@ -219,6 +224,10 @@ int run_w3(const W3Options& o) {
         .set("p999_us", us(latency.quantile(0.999)))
         .set("server_cpu_us_per_login",
              cpu0 && cpu1 && ok ? (*cpu1 - *cpu0) / static_cast<double>(ok) : NAN)
+        // The generator's own TLS client costs as much as the server's side: near 100 % of
+        // its core it, not the server, bounds the step.
+        .set("gen_cpu_us_per_login", ok ? gen_cpu / static_cast<double>(ok) : NAN)
+        .set("gen_cpu_pct", gen_window_cpu / (o.step_s * 1e6) * 100)
         .set("errors", error_text)
         .set("sustainable", sustainable);
     rec.emit(o.common.out);
