@@ -39,6 +39,16 @@ def fmt(v, digits=0, unit=""):
     return f"{v:,.{digits}f}{unit}"
 
 
+def steal_pct(start, end):
+    """Steal as a percentage of all CPU time between two first lines of /proc/stat."""
+    if not start or not end:
+        return None
+    a = [int(v) for v in start.split()[1:9]]
+    b = [int(v) for v in end.split()[1:9]]
+    total = sum(b) - sum(a)
+    return 100.0 * (b[7] - a[7]) / total if len(a) == 8 and len(b) == 8 and total > 0 else None
+
+
 def mm(values, digits=0, unit=""):
     m, lo, hi = med(values)
     if m is None:
@@ -127,6 +137,11 @@ def main():
       f"{machine.get('cpu')}, {machine.get('memory')}")
     w(f"- Load average at start / end: {machine.get('loadavg_start')} / "
       f"{machine.get('loadavg_end')} (the machine is shared; see the method above)")
+    # An appended run's readings would also span the time between the two invocations.
+    stolen = steal_pct(machine.get("procstat_start"), machine.get("procstat_end"))
+    if stolen is not None and not machine.get("appended_date"):
+        w(f"- CPU time the hypervisor gave to other guests (steal, /proc/stat) over the run: "
+          f"{fmt(stolen, 1)} %; per W1 and W3 step it is in the results as `steal_pct`")
     w(f"- Commit {machine.get('commit')} (working tree with uncommitted changes: "
       f"{machine.get('dirty')}), build type {machine.get('build_type')}, "
       f"{machine.get('compiler')}")
@@ -401,11 +416,14 @@ def main():
       "time (open loop). `missing` = sent in the window, not delivered by the end of the drain "
       "(late or lost). Server CPU = utime+stime of the server process over the window "
       "(/proc/PID/stat) divided by delivered messages. gen CPU is the generator's own; near "
-      "100 % the generator, not the server, bounds the step.")
+      "100 % the generator, not the server, bounds the step. steal is the share of the "
+      "machine's CPU time the hypervisor gave to other guests during the window (/proc/stat): "
+      "time no process is charged for, in which neither side ran.")
     w("")
     w("| system | mode | offered | delivered msg/s | delivered % | e2e p50 / p99 / p99.9 ms | "
-      "ack p50 / p99 ms | missing | dup | errors | server µs/msg | server CPU % | gen CPU % |")
-    w("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+      "ack p50 / p99 ms | missing | dup | errors | server µs/msg | server CPU % | gen CPU % | "
+      "steal % |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for system in systems:
         for mode in modes:
             rates = sorted({k[2] for k in groups if k[0] == system and k[1] == mode})
@@ -423,7 +441,8 @@ def main():
                   f"{errs}{' (' + rows[0]['error_codes'] + ')' if errs else ''} | "
                   f"{mm([r['server_cpu_us_per_msg'] for r in rows], 1)} | "
                   f"{mm([r['server_cpu_pct'] for r in rows])} | "
-                  f"{mm([r['gen_cpu_pct'] for r in rows])} |")
+                  f"{mm([r['gen_cpu_pct'] for r in rows])} | "
+                  f"{mm([r.get('steal_pct') for r in rows])} |")
     w("")
     w("Max sustainable (highest step with ≥ 99.9 % delivered, p99 ≤ 100 ms, no errors; steps "
       "stop at the first failure), median over repetitions, and ratios measured in the same run. "

@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -34,6 +35,27 @@ double self_cpu_us() {
   getrusage(RUSAGE_SELF, &usage);
   auto us = [](const timeval& tv) { return tv.tv_sec * 1e6 + tv.tv_usec; };
   return us(usage.ru_utime) + us(usage.ru_stime);
+}
+
+std::optional<MachineCpu> machine_cpu() {
+  std::ifstream in("/proc/stat");
+  std::string label;
+  if (!(in >> label) || label != "cpu") return std::nullopt;
+  // user nice system idle iowait irq softirq steal; guest time is already inside user.
+  MachineCpu cpu;
+  for (int field = 0; field < 8; ++field) {
+    unsigned long long ticks = 0;
+    if (!(in >> ticks)) return std::nullopt;
+    cpu.total += ticks;
+    if (field == 7) cpu.steal = ticks;
+  }
+  return cpu;
+}
+
+double steal_pct(const std::optional<MachineCpu>& before, const std::optional<MachineCpu>& after) {
+  if (!before || !after || after->total <= before->total) return NAN;
+  return 100.0 * static_cast<double>(after->steal - before->steal) /
+         static_cast<double>(after->total - before->total);
 }
 
 std::optional<std::int64_t> process_smaps_kib(int pid, const std::string& field) {

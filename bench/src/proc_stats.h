@@ -13,6 +13,17 @@ namespace wechat::bench {
 std::optional<double> process_cpu_us(int pid);
 /// CPU time of this process (getrusage), microseconds.
 double self_cpu_us();
+
+/// The whole machine's CPU time from /proc/stat's first line, in clock ticks: all of it, and the
+/// part the hypervisor ran other guests on our CPUs ("steal"), which no process is charged for
+/// but which slows every one of them.
+struct MachineCpu {
+  unsigned long long total = 0;
+  unsigned long long steal = 0;
+};
+std::optional<MachineCpu> machine_cpu();
+/// Steal as a percentage of the machine's CPU time between two readings; NaN without both.
+double steal_pct(const std::optional<MachineCpu>& before, const std::optional<MachineCpu>& after);
 /// A field of /proc/PID/smaps_rollup in KiB: "Pss" (shared pages divided among the processes
 /// that map them) or "Anonymous" (the process's own heap and stacks, whoever else runs).
 std::optional<std::int64_t> process_smaps_kib(int pid, const std::string& field);

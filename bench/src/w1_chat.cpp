@@ -36,6 +36,7 @@ struct Step {
   std::map<int, std::uint64_t> error_codes;
   double server_cpu0 = NAN, server_cpu1 = NAN, self_cpu0 = 0, self_cpu1 = 0;
   std::vector<double> group_cpu0, group_cpu1;  ///< per W1Options::cpu_groups entry
+  std::optional<MachineCpu> machine0, machine1;
 };
 
 /// "name=pid,pid,..." (W1Options::cpu_groups).
@@ -176,12 +177,14 @@ class W1Runner {
       window_open_ = true;
       s.server_cpu0 = process_cpu_us(o_.common.server_pid).value_or(NAN);
       s.self_cpu0 = self_cpu_us();
+      s.machine0 = machine_cpu();
       for (const auto& g : groups_) s.group_cpu0.push_back(group_cpu_us(g));
     }
     if (!window_closed_ && now >= s.window_end) {
       window_closed_ = true;
       s.server_cpu1 = process_cpu_us(o_.common.server_pid).value_or(NAN);
       s.self_cpu1 = self_cpu_us();
+      s.machine1 = machine_cpu();
       for (const auto& g : groups_) s.group_cpu1.push_back(group_cpu_us(g));
     }
     auto& rng = arrivals_->rng();
@@ -279,6 +282,7 @@ class W1Runner {
         .set("server_cpu_us_per_msg", delivered ? server_cpu / delivered : NAN)
         .set("server_cpu_pct", server_cpu / (window * 1e6) * 100)
         .set("gen_cpu_pct", gen_cpu / (window * 1e6) * 100)
+        .set("steal_pct", steal_pct(s.machine0, s.machine1))
         .set("sustainable", sustainable);
     for (std::size_t g = 0; g < groups_.size(); ++g) {
       const double cpu = g < s.group_cpu1.size() && g < s.group_cpu0.size()

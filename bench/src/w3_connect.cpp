@@ -144,6 +144,7 @@ int run_w3(const W3Options& o) {
     ++generation;
     const auto cpu0 = process_cpu_us(o.common.server_pid);
     const double gen_cpu0 = self_cpu_us();
+    const auto machine0 = machine_cpu();
     tick = [&] {
       const std::int64_t now = now_ns();
       while (arrivals.peek() <= now && arrivals.peek() < end) {
@@ -196,6 +197,7 @@ int run_w3(const W3Options& o) {
     tick();
     while (now_ns() < end) io.run_for(std::chrono::milliseconds(20));
     const double gen_window_cpu = self_cpu_us() - gen_cpu0;
+    const double stolen = steal_pct(machine0, machine_cpu());
     // Let the last handshakes finish (counted, but a 10 s deadline counts as a failure).
     const std::int64_t deadline = now_ns() + 12'000'000'000;
     while (open > 0 && now_ns() < deadline) io.run_for(std::chrono::milliseconds(20));
@@ -228,6 +230,7 @@ int run_w3(const W3Options& o) {
         // its core it, not the server, bounds the step.
         .set("gen_cpu_us_per_login", ok ? gen_cpu / static_cast<double>(ok) : NAN)
         .set("gen_cpu_pct", gen_window_cpu / (o.step_s * 1e6) * 100)
+        .set("steal_pct", stolen)
         .set("errors", error_text)
         .set("sustainable", sustainable);
     rec.emit(o.common.out);
