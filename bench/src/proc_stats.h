@@ -13,7 +13,6 @@ namespace wechat::bench {
 std::optional<double> process_cpu_us(int pid);
 /// CPU time of this process (getrusage), microseconds.
 double self_cpu_us();
-
 /// The whole machine's CPU time from /proc/stat's first line, in clock ticks: all of it, and the
 /// part the hypervisor ran other guests on our CPUs ("steal"), which no process is charged for
 /// but which slows every one of them.
